@@ -1,0 +1,869 @@
+// SPDX-License-Identifier: MIT
+#include "httpapi.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMap>
+
+#include "fold.h"
+#include "ids.h"
+#include "logging.h"
+#include "metrics.h"
+#include "tcpserver.h"
+#include "timeutil.h"
+
+namespace Afw {
+
+namespace {
+using Method = QHttpServerRequest::Method;
+
+const char *reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+QByteArray toJson(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QByteArray quoted(const QString &s)
+{
+    // A JSON string literal; ids are validated, but the codec escapes anyway.
+    QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
+    return doc.mid(1, doc.size() - 2);
+}
+
+QByteArray joinRaw(const QList<QByteArray> &items)
+{
+    QByteArray out("[");
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (i)
+            out += ',';
+        out += items.at(i);
+    }
+    return out + ']';
+}
+
+QString methodName(Method m)
+{
+    switch (m) {
+    case Method::Get: return QStringLiteral("GET");
+    case Method::Post: return QStringLiteral("POST");
+    case Method::Put: return QStringLiteral("PUT");
+    case Method::Delete: return QStringLiteral("DELETE");
+    default: return QStringLiteral("OTHER");
+    }
+}
+
+bool wantsClose(const QHttpServerRequest &request)
+{
+    return request.value(QByteArrayLiteral("connection")).compare("close", Qt::CaseInsensitive) == 0;
+}
+
+bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
+{
+    // Every byte of the longer input is looked at whatever the mismatch.
+    const qsizetype n = std::max(a.size(), b.size());
+    unsigned diff = unsigned(a.size() ^ b.size());
+    for (qsizetype i = 0; i < n; ++i) {
+        const unsigned char x = i < a.size() ? uchar(a[i]) : 0;
+        const unsigned char y = i < b.size() ? uchar(b[i]) : 0;
+        diff |= unsigned(x ^ y);
+    }
+    return diff == 0;
+}
+
+// limit=... parsing shared by the list routes: nullopt + error reply when bad.
+std::optional<int> intParam(Call &c, const char *name, int def, int min, int max)
+{
+    const QString key = QLatin1String(name);
+    if (!c.query.hasQueryItem(key))
+        return def;
+    bool ok = false;
+    const int v = c.query.queryItemValue(key).toInt(&ok);
+    if (!ok || v < min || v > max) {
+        c.reply->error(400, QStringLiteral("Invalid query parameter"),
+                       {{QStringLiteral("parameter"), key},
+                        {QStringLiteral("message"),
+                         QStringLiteral("expected an integer in [%1, %2]").arg(min).arg(max)}});
+        return std::nullopt;
+    }
+    return v;
+}
+
+QJsonObject eventFormatError(const QString &why)
+{
+    return {{QStringLiteral("required"), QJsonArray{QStringLiteral("sessionId"), QStringLiteral("type"),
+                                                    QStringLiteral("timestamp")}},
+            {QStringLiteral("message"), why}};
+}
+} // namespace
+
+// ---------------------------------------------------------------- Reply
+
+Reply::Reply(QTcpSocket *socket, QByteArray corsOrigin, Metrics *metrics, bool closeAfter)
+    : m_socket(socket), m_corsOrigin(std::move(corsOrigin)), m_metrics(metrics),
+      m_closeAfter(closeAfter)
+{
+    m_timer.start();
+}
+
+void Reply::send(int status, const QByteArray &body, const QByteArray &contentType,
+                 const QList<std::pair<QByteArray, QByteArray>> &extraHeaders)
+{
+    if (m_sent)
+        return;
+    m_sent = true;
+    m_metrics->observeHttp(route, status, double(m_timer.nsecsElapsed()) / 1e9);
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return; // the client left while storage answered
+    // One buffer, one write: the response is small and this is the hot path.
+    QByteArray head;
+    head.reserve(256);
+    head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (!body.isEmpty() || status != 204)
+        head += "Content-Type: " + contentType + "\r\n";
+    head += "Access-Control-Allow-Origin: " + m_corsOrigin + "\r\n";
+    for (const auto &[k, v] : extraHeaders)
+        head += k + ": " + v + "\r\n";
+    if (m_closeAfter)
+        head += "Connection: close\r\n";
+    head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
+    m_socket->write(head + body);
+    if (m_closeAfter)
+        m_socket->disconnectFromHost();
+}
+
+void Reply::json(int status, const QJsonObject &body)
+{
+    send(status, toJson(body));
+}
+
+void Reply::error(int status, const QString &error, QJsonObject extra)
+{
+    extra.insert(QStringLiteral("error"), error);
+    json(status, extra);
+}
+
+// The one place where storage errors become HTTP statuses.
+void Reply::storageError(const StorageError &e)
+{
+    switch (e.code) {
+    case StorageError::None:
+        return;
+    case StorageError::NotFound:
+        error(404, QStringLiteral("Not found"));
+        return;
+    case StorageError::Unavailable:
+    case StorageError::Timeout:
+        error(503, QStringLiteral("Storage unavailable"), {{QStringLiteral("message"), e.message}});
+        return;
+    case StorageError::BadData:
+    case StorageError::RedisError:
+        error(500, QStringLiteral("Storage error"), {{QStringLiteral("message"), e.message}});
+        return;
+    }
+}
+
+// ---------------------------------------------------------------- HttpApi
+
+HttpApi::HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObject *parent)
+    : QAbstractHttpServer(parent), m_config(config), m_storage(storage), m_metrics(metrics),
+      m_corsOrigin(config.corsOrigin.toUtf8())
+{
+    m_uptime.start();
+    // Literal routes before parameter routes on the same path shape.
+    addRoute(Method::Get, QStringLiteral("/health"), &HttpApi::health);
+    addRoute(Method::Get, QStringLiteral("/metrics"), &HttpApi::metrics);
+    addRoute(Method::Get, QStringLiteral("/ws"), &HttpApi::wsWithoutUpgrade);
+    addRoute(Method::Post, QStringLiteral("/api/sessions"), &HttpApi::createSession);
+    addRoute(Method::Get, QStringLiteral("/api/sessions"), &HttpApi::listSessions);
+    addRoute(Method::Get, QStringLiteral("/api/sessions/:id"), &HttpApi::getSession);
+    addRoute(Method::Put, QStringLiteral("/api/sessions/:id"), &HttpApi::updateSession);
+    addRoute(Method::Delete, QStringLiteral("/api/sessions/:id"), &HttpApi::deleteSession);
+    addRoute(Method::Get, QStringLiteral("/api/sessions/:id/chains"), &HttpApi::sessionChains);
+    addRoute(Method::Get, QStringLiteral("/api/sessions/:id/ttl"), &HttpApi::sessionTtl);
+    addRoute(Method::Post, QStringLiteral("/api/sessions/:id/commands"), &HttpApi::queueCommand);
+    addRoute(Method::Get, QStringLiteral("/api/sessions/:id/commands"), &HttpApi::takeCommands);
+    addRoute(Method::Post, QStringLiteral("/api/sessions/:id/input"), &HttpApi::queueInput);
+    addRoute(Method::Get, QStringLiteral("/api/sessions/:id/input"), &HttpApi::takeInput);
+    addRoute(Method::Post, QStringLiteral("/api/events"), &HttpApi::postEvent);
+    addRoute(Method::Post, QStringLiteral("/api/events/batch"), &HttpApi::postEventBatch);
+    addRoute(Method::Get, QStringLiteral("/api/events/:sessionId"), &HttpApi::getEvents);
+    addRoute(Method::Get, QStringLiteral("/api/events/:sessionId/recent"), &HttpApi::recentEvents);
+    addRoute(Method::Post, QStringLiteral("/api/commands/:sessionId/commands"), &HttpApi::queueCommand);
+    addRoute(Method::Get, QStringLiteral("/api/commands/:sessionId/commands"), &HttpApi::takeCommands);
+    addRoute(Method::Post, QStringLiteral("/api/commands/:commandId/ack"), &HttpApi::ackCommand);
+    addRoute(Method::Get, QStringLiteral("/api/users"), &HttpApi::listUsers);
+    addRoute(Method::Get, QStringLiteral("/api/users/:userId/sessions"), &HttpApi::userSessions);
+}
+
+HttpApi::~HttpApi() = default;
+
+void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
+{
+    m_routes.append({m, pattern.split(u'/', Qt::SkipEmptyParts), h, pattern});
+}
+
+quint16 HttpApi::listen(const QString &host, quint16 port)
+{
+    auto *tcp = new TcpServer(m_config.maxBodyBytes, m_corsOrigin, this);
+    const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
+                                                                     : QHostAddress(host);
+    if (!tcp->listen(address, port)) {
+        qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << tcp->errorString();
+        delete tcp;
+        return 0;
+    }
+    bind(tcp);
+    m_tcp = tcp;
+    return tcp->serverPort();
+}
+
+void HttpApi::stopListening()
+{
+    if (m_tcp)
+        m_tcp->close();
+}
+
+bool HttpApi::isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const
+{
+    if (m_config.apiKey.isEmpty())
+        return true;
+    const QByteArray key = m_config.apiKey.toUtf8();
+    const QByteArray auth = request.value(QByteArrayLiteral("authorization"));
+    if (auth.startsWith("Bearer ") && constantTimeEquals(auth.mid(7).trimmed(), key))
+        return true;
+    const QByteArray header = request.value(QByteArrayLiteral("x-api-key"));
+    if (!header.isEmpty() && constantTimeEquals(header, key))
+        return true;
+    if (allowQueryKey) {
+        const QString q = request.query().queryItemValue(QStringLiteral("apiKey"), QUrl::FullyDecoded);
+        if (!q.isEmpty() && constantTimeEquals(q.toUtf8(), key))
+            return true;
+    }
+    return false;
+}
+
+bool HttpApi::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    // Returning true hands the socket to the WebSocket server; false makes Qt close
+    // it after what we wrote (a plain HTTP error the client's handshake reports).
+    Reply reply(socket, m_corsOrigin, m_metrics, false);
+    reply.route = QStringLiteral("/ws");
+    if (request.url().path() != QLatin1String("/ws")) {
+        reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.url().path()}});
+        return false;
+    }
+    if (!isAuthorized(request, true)) {
+        reply.error(401, QStringLiteral("Unauthorized"));
+        return false;
+    }
+    m_metrics->observeHttp(reply.route, 101, 0);
+    return true;
+}
+
+bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    TcpServer::requestHandled(socket);
+    if (request.value(QByteArrayLiteral("upgrade")).compare("websocket", Qt::CaseInsensitive) == 0)
+        return handleUpgrade(request, socket);
+
+    Call call{request, {}, {}, std::make_shared<Reply>(socket, m_corsOrigin, m_metrics, wantsClose(request))};
+    const QString path = request.url().path();
+    const Method method = request.method();
+    if (method == Method::Options) {
+        call.reply->route = QStringLiteral("OPTIONS");
+        call.reply->send(204, {}, {},
+                         {{"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
+                          {"Access-Control-Allow-Headers", "Content-Type, Authorization, X-API-Key"},
+                          {"Access-Control-Max-Age", "86400"}});
+        return true;
+    }
+    const QList<QStringView> segs = QStringView(path).split(u'/', Qt::SkipEmptyParts);
+    const Route *match = nullptr;
+    QStringList allowed;
+    for (const Route &r : std::as_const(m_routes)) {
+        if (r.segments.size() != segs.size())
+            continue;
+        bool ok = true;
+        for (qsizetype i = 0; ok && i < segs.size(); ++i)
+            ok = r.segments[i].startsWith(u':') || r.segments[i] == segs[i];
+        if (!ok)
+            continue;
+        if (r.method != method) {
+            allowed << methodName(r.method);
+            continue;
+        }
+        match = &r;
+        break;
+    }
+    if (!match) {
+        if (!allowed.isEmpty()) {
+            call.reply->route = QStringLiteral("unmatched");
+            call.reply->send(405, toJson({{QStringLiteral("error"), QStringLiteral("Method not allowed")},
+                                          {QStringLiteral("allowed"), QJsonArray::fromStringList(allowed)}}),
+                             "application/json", {{"Allow", allowed.join(QStringLiteral(", ")).toLatin1()}});
+            return true;
+        }
+        missingHandler(request, socket);
+        return true;
+    }
+    call.reply->route = match->name;
+    if (path != QLatin1String("/health") && !isAuthorized(request, false)) {
+        call.reply->error(401, QStringLiteral("Unauthorized"));
+        return true;
+    }
+    for (qsizetype i = 0; i < segs.size(); ++i) {
+        if (!match->segments[i].startsWith(u':'))
+            continue;
+        if (!isValidId(segs[i])) {
+            call.reply->error(400, QStringLiteral("Invalid id"),
+                              {{QStringLiteral("parameter"), match->segments[i].mid(1)}});
+            return true;
+        }
+        call.params << segs[i].toString();
+    }
+    if (request.body().size() > m_config.maxBodyBytes) {
+        call.reply->error(413, QStringLiteral("Payload too large"));
+        return true;
+    }
+    call.query = request.query();
+    (this->*(match->handler))(call);
+    return true;
+}
+
+void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    Reply reply(socket, m_corsOrigin, m_metrics, wantsClose(request));
+    reply.route = QStringLiteral("unmatched");
+    reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.url().path()}});
+}
+
+template <typename T, typename F>
+void HttpApi::whenReady(QFuture<Result<T>> future, const char *op, const ReplyPtr &reply, F &&onResult)
+{
+    QElapsedTimer timer;
+    timer.start();
+    auto done = [this, op, timer, reply, fn = std::forward<F>(onResult)](const Result<T> &r) mutable {
+        const bool failed = !r.ok() && r.error.code != StorageError::NotFound;
+        m_metrics->observeStorage(op, double(timer.nsecsElapsed()) / 1e9, failed);
+        if (failed) {
+            qCWarning(lcStorage) << op << "failed:" << r.error.message;
+            reply->storageError(r.error);
+            return;
+        }
+        fn(r);
+    };
+    // The memory backend answers at once: no trip through the event loop.
+    if (future.isFinished() && future.resultCount() > 0) {
+        done(future.result());
+        return;
+    }
+    future.then(this, [done](QFuture<Result<T>> f) mutable {
+        done(f.resultCount() > 0 ? f.result()
+                                 : Result<T>::fail(StorageError::Unavailable,
+                                                   QStringLiteral("operation abandoned")));
+    }).onCanceled(this, [reply] {
+        reply->storageError({StorageError::Unavailable, QStringLiteral("operation cancelled")});
+    });
+}
+
+std::optional<QJsonObject> HttpApi::bodyObject(Call &c)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
+    if (err.error != QJsonParseError::NoError) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"),
+                       {{QStringLiteral("message"),
+                         QString(err.errorString() + QStringLiteral(" at offset ") + QString::number(err.offset))}});
+        return std::nullopt;
+    }
+    if (!doc.isObject()) {
+        c.reply->error(400, QStringLiteral("Invalid body"),
+                       {{QStringLiteral("message"), QStringLiteral("expected a JSON object")}});
+        return std::nullopt;
+    }
+    return doc.object();
+}
+
+// ---------------------------------------------------------------- routes
+
+void HttpApi::health(Call &c)
+{
+    const bool up = m_storage->isAvailable();
+    QJsonObject o{{QStringLiteral("status"), up ? QStringLiteral("ok") : QStringLiteral("degraded")},
+                  {QStringLiteral("timestamp"), nowIso()},
+                  {QStringLiteral("uptime"), double(m_uptime.elapsed()) / 1000.0},
+                  {QStringLiteral("storage"), m_storage->backendName()},
+                  {QStringLiteral("version"), QStringLiteral(AFW_VERSION)}};
+    if (!up)
+        o.insert(QStringLiteral("reason"), m_storage->unavailableReason());
+    c.reply->json(up ? 200 : 503, o);
+}
+
+void HttpApi::metrics(Call &c)
+{
+    m_metrics->setStorage(m_storage->backendName(), m_storage->isAvailable());
+    c.reply->send(200, m_metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void HttpApi::wsWithoutUpgrade(Call &c)
+{
+    c.reply->error(400, QStringLiteral("WebSocket upgrade expected"),
+                   {{QStringLiteral("message"), QStringLiteral("connect with a WebSocket client")}});
+}
+
+void HttpApi::createSession(Call &c)
+{
+    const auto body = bodyObject(c);
+    if (!body)
+        return;
+    const QJsonValue cwd = body->value(QStringLiteral("cwd"));
+    if (!cwd.isString() || cwd.toString().isEmpty()) {
+        c.reply->error(400, QStringLiteral("Missing required field"),
+                       {{QStringLiteral("field"), QStringLiteral("cwd")},
+                        {QStringLiteral("message"), QStringLiteral("cwd must be a non-empty string")}});
+        return;
+    }
+    Session s;
+    s.cwd = cwd.toString();
+    for (const char *field : {"hostname", "platform", "userId", "id"}) {
+        const QJsonValue v = body->value(QLatin1String(field));
+        if (v.isUndefined() || v.isNull())
+            continue;
+        const bool isId = qstrcmp(field, "userId") == 0 || qstrcmp(field, "id") == 0;
+        if (!v.isString() || (isId && !isValidId(v.toString()))) {
+            c.reply->error(400, isId ? QStringLiteral("Invalid id") : QStringLiteral("Invalid field"),
+                           {{QStringLiteral("field"), QLatin1String(field)}});
+            return;
+        }
+    }
+    s.hostname = body->value(QStringLiteral("hostname")).toString();
+    s.platform = body->value(QStringLiteral("platform")).toString();
+    s.user = body->value(QStringLiteral("userId")).toString();
+    s.startedAtMs = nowMs();
+    s.id = body->value(QStringLiteral("id")).toString();
+    if (s.id.isEmpty())
+        s.id = makeSessionId(s.startedAtMs);
+    whenReady(m_storage->createSession(s), "createSession", c.reply,
+              [reply = c.reply](const Result<CreatedSession> &r) {
+                  reply->json(r.value.created ? 201 : 200, r.value.session.toJson());
+              });
+}
+
+void HttpApi::listSessions(Call &c)
+{
+    SessionFilter f;
+    f.status = c.query.queryItemValue(QStringLiteral("status"));
+    f.user = c.query.queryItemValue(QStringLiteral("user"));
+    if (!f.status.isEmpty() && !statusFromString(f.status)) {
+        c.reply->error(400, QStringLiteral("Invalid status"), {{QStringLiteral("received"), f.status}});
+        return;
+    }
+    if (!f.user.isEmpty() && !isValidId(f.user)) {
+        c.reply->error(400, QStringLiteral("Invalid id"), {{QStringLiteral("parameter"), QStringLiteral("user")}});
+        return;
+    }
+    const auto limit = intParam(c, "limit", 100, 1, 1000);
+    if (!limit)
+        return;
+    f.limit = *limit;
+    whenReady(m_storage->listSessions(f), "listSessions", c.reply,
+              [reply = c.reply](const Result<QList<SessionRow>> &r) {
+                  QJsonArray arr;
+                  for (const auto &row : r.value)
+                      arr.append(row.session.toSummaryJson(row.chainsCount));
+                  reply->json(200, {{QStringLiteral("count"), arr.size()},
+                                    {QStringLiteral("sessions"), arr}});
+              });
+}
+
+void HttpApi::getSession(Call &c)
+{
+    const QString id = c.params.at(0);
+    whenReady(m_storage->getSession(id), "getSession", c.reply, [this, id, reply = c.reply](const Result<Session> &s) {
+        if (!s.ok()) {
+            reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+            return;
+        }
+        whenReady(m_storage->events(id, {}), "events", reply, [this, id, reply, session = s.value](const Result<QList<StoredEvent>> &ev) {
+            whenReady(m_storage->storedChains(id), "storedChains", reply,
+                      [reply, session, events = ev.value](const Result<QList<Chain>> &ch) {
+                          ChainFold fold;
+                          fold.applyAll(events);
+                          fold.mergeStored(ch.value);
+                          QJsonObject o = session.toJson();
+                          fold.decorateSession(o);
+                          reply->json(200, o);
+                      });
+        });
+    });
+}
+
+void HttpApi::updateSession(Call &c)
+{
+    const auto body = bodyObject(c);
+    if (!body)
+        return;
+    SessionUpdate u;
+    const QJsonValue status = body->value(QStringLiteral("status"));
+    if (!status.isUndefined()) {
+        u.status = statusFromString(status.toString());
+        if (!status.isString() || !u.status) {
+            c.reply->error(400, QStringLiteral("Invalid status"),
+                           {{QStringLiteral("validStatuses"),
+                             QJsonArray{QStringLiteral("pending"), QStringLiteral("in_progress"),
+                                        QStringLiteral("completed"), QStringLiteral("failed"),
+                                        QStringLiteral("skipped")}},
+                            {QStringLiteral("received"), status}});
+            return;
+        }
+    }
+    for (const char *field : {"summary", "endReason"}) {
+        const QJsonValue v = body->value(QLatin1String(field));
+        if (v.isUndefined())
+            continue;
+        if (!v.isString()) {
+            c.reply->error(400, QStringLiteral("Invalid field"), {{QStringLiteral("field"), QLatin1String(field)}});
+            return;
+        }
+        (qstrcmp(field, "summary") == 0 ? u.summary : u.endReason) = v.toString();
+    }
+    const QString id = c.params.at(0);
+    whenReady(m_storage->updateSession(id, u), "updateSession", c.reply,
+              [id, reply = c.reply](const Result<Session> &r) {
+                  if (!r.ok())
+                      reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+                  else
+                      reply->json(200, r.value.toJson());
+              });
+}
+
+void HttpApi::deleteSession(Call &c)
+{
+    const QString id = c.params.at(0);
+    whenReady(m_storage->deleteSession(id), "deleteSession", c.reply,
+              [id, reply = c.reply](const Result<bool> &r) {
+                  if (!r.ok())
+                      reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+                  else
+                      reply->send(204, {});
+              });
+}
+
+void HttpApi::sessionChains(Call &c)
+{
+    const QString id = c.params.at(0);
+    whenReady(m_storage->getSession(id), "getSession", c.reply, [this, id, reply = c.reply](const Result<Session> &s) {
+        if (!s.ok()) {
+            reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+            return;
+        }
+        whenReady(m_storage->events(id, {}), "events", reply, [this, id, reply](const Result<QList<StoredEvent>> &ev) {
+            whenReady(m_storage->storedChains(id), "storedChains", reply,
+                      [id, reply, events = ev.value](const Result<QList<Chain>> &ch) {
+                          ChainFold fold;
+                          fold.applyAll(events);
+                          fold.mergeStored(ch.value);
+                          QJsonArray arr;
+                          for (const auto &chain : fold.chains())
+                              arr.append(chain.toJson());
+                          reply->json(200, {{QStringLiteral("sessionId"), id},
+                                            {QStringLiteral("count"), arr.size()},
+                                            {QStringLiteral("chains"), arr}});
+                      });
+        });
+    });
+}
+
+void HttpApi::sessionTtl(Call &c)
+{
+    const QString id = c.params.at(0);
+    whenReady(m_storage->ttl(id), "ttl", c.reply, [this, id, reply = c.reply](const Result<TtlInfo> &r) {
+        const TtlInfo &t = r.value;
+        reply->json(200, {{QStringLiteral("sessionId"), id},
+                          {QStringLiteral("storage"), m_storage->backendName()},
+                          {QStringLiteral("ttl"), QJsonObject{{QStringLiteral("session"), t.session},
+                                                              {QStringLiteral("events"), t.events},
+                                                              {QStringLiteral("chains"), t.chains},
+                                                              {QStringLiteral("commands"), t.commands},
+                                                              {QStringLiteral("input"), t.input}}}});
+    });
+}
+
+void HttpApi::postEvent(Call &c)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
+    if (err.error != QJsonParseError::NoError) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), err.errorString()}});
+        return;
+    }
+    QString why = QStringLiteral("expected a JSON object");
+    const auto event = doc.isObject() ? validateEvent(doc.object(), c.request.body(), &why) : std::nullopt;
+    if (!event) {
+        c.reply->error(400, QStringLiteral("Invalid event format"), eventFormatError(why));
+        return;
+    }
+    whenReady(m_storage->addEvent(*event), "addEvent", c.reply,
+              [this, sid = event->sessionId, reply = c.reply](const Result<AddedEvent> &r) {
+                  m_metrics->addEventsIngested(1);
+                  reply->send(201, R"({"success":true,"eventId":)" + quoted(r.value.eventId)
+                                       + R"(,"sessionId":")" + sid.toUtf8() + R"(","seq":)"
+                                       + QByteArray::number(r.value.seq) + '}');
+              });
+}
+
+void HttpApi::postEventBatch(Call &c)
+{
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
+    if (err.error != QJsonParseError::NoError) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), err.errorString()}});
+        return;
+    }
+    if (!doc.isArray() || doc.array().isEmpty() || doc.array().size() > 1000) {
+        c.reply->error(400, QStringLiteral("Invalid batch"),
+                       {{QStringLiteral("message"), QStringLiteral("expected an array of 1 to 1000 events")}});
+        return;
+    }
+    const QJsonArray arr = doc.array();
+    QList<IncomingEvent> events;
+    events.reserve(arr.size());
+    for (qsizetype i = 0; i < arr.size(); ++i) {
+        QString why = QStringLiteral("expected a JSON object");
+        auto e = arr.at(i).isObject() ? validateEvent(arr.at(i).toObject(), {}, &why) : std::nullopt;
+        if (!e) {
+            QJsonObject extra = eventFormatError(why);
+            extra.insert(QStringLiteral("index"), i);
+            c.reply->error(400, QStringLiteral("Invalid event format"), extra);
+            return;
+        }
+        events.append(std::move(*e));
+    }
+    whenReady(m_storage->addEvents(events), "addEvents", c.reply,
+              [this, reply = c.reply](const Result<int> &r) {
+                  m_metrics->addEventsIngested(r.value);
+                  reply->json(201, {{QStringLiteral("success"), true}, {QStringLiteral("count"), r.value}});
+              });
+}
+
+void HttpApi::getEvents(Call &c)
+{
+    EventQuery q;
+    if (c.query.hasQueryItem(QStringLiteral("since"))) {
+        q.sinceMs = parseIsoTimestamp(c.query.queryItemValue(QStringLiteral("since"), QUrl::FullyDecoded));
+        if (!q.sinceMs) {
+            c.reply->error(400, QStringLiteral("Invalid query parameter"),
+                           {{QStringLiteral("parameter"), QStringLiteral("since")},
+                            {QStringLiteral("message"), QStringLiteral("expected an ISO-8601 date-time with a zone")}});
+            return;
+        }
+    }
+    if (c.query.hasQueryItem(QStringLiteral("after"))) {
+        const auto after = intParam(c, "after", 0, 0, std::numeric_limits<int>::max());
+        if (!after)
+            return;
+        q.afterSeq = *after;
+    }
+    const auto limit = intParam(c, "limit", -1, 0, 100000);
+    if (!limit)
+        return;
+    q.limit = *limit;
+    const QString id = c.params.at(0);
+    whenReady(m_storage->events(id, q), "events", c.reply,
+              [id, reply = c.reply](const Result<QList<StoredEvent>> &r) {
+                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                       + QByteArray::number(r.value.size()) + R"(,"events":)"
+                                       + joinEventsArray(r.value) + '}');
+              });
+}
+
+void HttpApi::recentEvents(Call &c)
+{
+    const auto limit = intParam(c, "limit", 50, 1, 1000);
+    if (!limit)
+        return;
+    const auto seconds = intParam(c, "seconds", 60, 1, 30 * 24 * 3600);
+    if (!seconds)
+        return;
+    EventQuery q;
+    q.limit = *limit;
+    q.lastN = true;
+    q.sinceMs = nowMs() - qint64(*seconds) * 1000;
+    const QString id = c.params.at(0);
+    const QString cutoff = isoFromMs(*q.sinceMs);
+    whenReady(m_storage->events(id, q), "events", c.reply,
+              [id, cutoff, reply = c.reply](const Result<QList<StoredEvent>> &r) {
+                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                       + QByteArray::number(r.value.size()) + R"(,"cutoffTime":")"
+                                       + cutoff.toUtf8() + R"(","events":)" + joinEventsArray(r.value) + '}');
+              });
+}
+
+void HttpApi::queueCommand(Call &c)
+{
+    const auto body = bodyObject(c);
+    if (!body)
+        return;
+    const QJsonValue type = body->value(QStringLiteral("type"));
+    const auto parsed = commandTypeFromString(type.toString());
+    if (!type.isString() || !parsed) {
+        c.reply->error(400, QStringLiteral("Invalid command type"),
+                       {{QStringLiteral("validTypes"), QJsonArray::fromStringList(commandTypeNames())},
+                        {QStringLiteral("received"), type.isUndefined() ? QJsonValue() : type}});
+        return;
+    }
+    Command cmd;
+    cmd.id = makeRandomId(u"cmd");
+    cmd.type = *parsed;
+    cmd.payload = body->value(QStringLiteral("payload"));
+    if (cmd.payload.isUndefined())
+        cmd.payload = QJsonValue::Null;
+    cmd.timestamp = nowIso();
+    const QString id = c.params.at(0);
+    whenReady(m_storage->queueCommand(id, cmd), "queueCommand", c.reply,
+              [id, cmd, reply = c.reply](const Result<bool> &r) {
+                  if (!r.ok()) {
+                      reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+                      return;
+                  }
+                  reply->json(201, {{QStringLiteral("success"), true},
+                                    {QStringLiteral("sessionId"), id},
+                                    {QStringLiteral("commandId"), cmd.id},
+                                    {QStringLiteral("command"), cmd.toJson()}});
+              });
+}
+
+void HttpApi::takeCommands(Call &c)
+{
+    const QString id = c.params.at(0);
+    const bool peek = c.query.queryItemValue(QStringLiteral("peek")) == QLatin1String("true");
+    whenReady(m_storage->takeCommands(id, peek), "takeCommands", c.reply,
+              [id, reply = c.reply](const Result<QList<QByteArray>> &r) {
+                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                       + QByteArray::number(r.value.size()) + R"(,"commands":)"
+                                       + joinRaw(r.value) + '}');
+              });
+}
+
+void HttpApi::ackCommand(Call &c)
+{
+    QJsonObject body;
+    if (!c.request.body().trimmed().isEmpty()) {
+        const auto parsed = bodyObject(c);
+        if (!parsed)
+            return;
+        body = *parsed;
+    }
+    const QString id = c.params.at(0);
+    QJsonObject ack{{QStringLiteral("commandId"), id}, {QStringLiteral("timestamp"), nowIso()}};
+    for (const char *field : {"result", "error"}) {
+        const QJsonValue v = body.value(QLatin1String(field));
+        if (!v.isUndefined())
+            ack.insert(QLatin1String(field), v);
+    }
+    whenReady(m_storage->ackCommand(id, ack), "ackCommand", c.reply,
+              [id, reply = c.reply](const Result<bool> &) {
+                  reply->json(200, {{QStringLiteral("success"), true},
+                                    {QStringLiteral("commandId"), id},
+                                    {QStringLiteral("acknowledged"), true}});
+              });
+}
+
+void HttpApi::queueInput(Call &c)
+{
+    const auto body = bodyObject(c);
+    if (!body)
+        return;
+    Input in;
+    in.input = body->value(QStringLiteral("input"));
+    in.prompt = body->value(QStringLiteral("prompt"));
+    if (!in.input.isString() || !(in.prompt.isUndefined() || in.prompt.isNull() || in.prompt.isString())) {
+        c.reply->error(400, QStringLiteral("Invalid input"),
+                       {{QStringLiteral("message"),
+                         QStringLiteral("input must be a string, prompt an optional string")}});
+        return;
+    }
+    in.timestamp = nowIso();
+    const QString id = c.params.at(0);
+    whenReady(m_storage->queueInput(id, in), "queueInput", c.reply,
+              [id, in, reply = c.reply](const Result<bool> &r) {
+                  if (!r.ok()) {
+                      reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
+                      return;
+                  }
+                  reply->json(201, {{QStringLiteral("success"), true},
+                                    {QStringLiteral("sessionId"), id},
+                                    {QStringLiteral("inputQueued"), in.toJson()}});
+              });
+}
+
+void HttpApi::takeInput(Call &c)
+{
+    const QString id = c.params.at(0);
+    const bool peek = c.query.queryItemValue(QStringLiteral("peek")) == QLatin1String("true");
+    whenReady(m_storage->takeInput(id, peek), "takeInput", c.reply,
+              [id, reply = c.reply](const Result<QList<QByteArray>> &r) {
+                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                       + QByteArray::number(r.value.size()) + R"(,"inputs":)"
+                                       + joinRaw(r.value) + '}');
+              });
+}
+
+void HttpApi::listUsers(Call &c)
+{
+    SessionFilter f;
+    f.limit = -1;
+    whenReady(m_storage->listSessions(f), "listSessions", c.reply,
+              [reply = c.reply](const Result<QList<SessionRow>> &r) {
+                  QMap<QString, QJsonArray> byUser;
+                  for (const auto &row : r.value) {
+                      if (row.session.user.isEmpty())
+                          continue;
+                      QJsonObject s = row.session.toSummaryJson(row.chainsCount);
+                      for (const char *k : {"cwd", "user", "hostname", "chainsCount"})
+                          s.remove(QLatin1String(k));
+                      byUser[row.session.user].append(s);
+                  }
+                  QJsonArray users;
+                  for (auto it = byUser.cbegin(); it != byUser.cend(); ++it) {
+                      users.append(QJsonObject{{QStringLiteral("user"), it.key()},
+                                               {QStringLiteral("sessionCount"), it->size()},
+                                               {QStringLiteral("sessions"), *it}});
+                  }
+                  reply->json(200, {{QStringLiteral("count"), users.size()}, {QStringLiteral("users"), users}});
+              });
+}
+
+void HttpApi::userSessions(Call &c)
+{
+    SessionFilter f;
+    f.user = c.params.at(0);
+    f.limit = -1;
+    whenReady(m_storage->listSessions(f), "listSessions", c.reply,
+              [user = f.user, reply = c.reply](const Result<QList<SessionRow>> &r) {
+                  QJsonArray arr;
+                  for (const auto &row : r.value)
+                      arr.append(row.session.toJson());
+                  reply->json(200, {{QStringLiteral("user"), user},
+                                    {QStringLiteral("sessionCount"), arr.size()},
+                                    {QStringLiteral("sessions"), arr}});
+              });
+}
+
+} // namespace Afw

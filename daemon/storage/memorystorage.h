@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QTimer>
+
+#include "storage.h"
+
+namespace Afw {
+
+// In-process storage with the same TTL semantics as the Redis layout: every part
+// of a session expires on its own, expiry frees the memory (a sweep runs every
+// second), events are capped per session, oldest dropped.
+class MemoryStorage final : public Storage
+{
+    Q_OBJECT
+public:
+    explicit MemoryStorage(const StorageLimits &limits, QObject *parent = nullptr);
+
+    QString backendName() const override { return QStringLiteral("memory"); }
+    bool isAvailable() const override { return true; }
+
+    QFuture<Result<CreatedSession>> createSession(const Session &session) override;
+    QFuture<Result<Session>> getSession(const QString &id) override;
+    QFuture<Result<Session>> updateSession(const QString &id, const SessionUpdate &u) override;
+    QFuture<Result<bool>> deleteSession(const QString &id) override;
+    QFuture<Result<QList<SessionRow>>> listSessions(const SessionFilter &filter) override;
+
+    QFuture<Result<AddedEvent>> addEvent(const IncomingEvent &event) override;
+    QFuture<Result<int>> addEvents(const QList<IncomingEvent> &events) override;
+    QFuture<Result<QList<StoredEvent>>> events(const QString &sessionId,
+                                                const EventQuery &query) override;
+
+    QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) override;
+    QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) override;
+
+    QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
+    QFuture<Result<QList<QByteArray>>> takeCommands(const QString &sessionId, bool peek) override;
+    QFuture<Result<bool>> ackCommand(const QString &commandId, const QJsonObject &ack) override;
+    QFuture<Result<bool>> queueInput(const QString &sessionId, const Input &input) override;
+    QFuture<Result<QList<QByteArray>>> takeInput(const QString &sessionId, bool peek) override;
+
+    QFuture<Result<TtlInfo>> ttl(const QString &sessionId) override;
+
+    int entryCount() const { return int(m_entries.size()); } // for tests: expiry frees
+
+private:
+    template <typename T>
+    struct Part
+    {
+        T value{};
+        qint64 expiresAt = -1; // monotonic ms; -1: absent
+    };
+    struct Entry
+    {
+        Part<Session> session;
+        Part<QList<StoredEvent>> events;
+        Part<qint64> seq;
+        Part<QList<Chain>> chains;
+        Part<QList<QByteArray>> commands;
+        Part<QList<QByteArray>> inputs;
+        int chainsCompiled = 0; // chain:compiled events seen, for the listing's chainsCount
+    };
+
+    qint64 now() const { return m_clock.elapsed(); }
+    template <typename T>
+    bool alive(const Part<T> &p) const { return p.expiresAt > now(); }
+    template <typename T>
+    qint64 ttlOf(const Part<T> &p) const;
+    Entry *find(const QString &id); // expired parts cleared, nullptr when nothing is left
+    bool hasSession(const QString &id);
+    AddedEvent append(const IncomingEvent &e);
+    void sweep();
+
+    StorageLimits m_limits;
+    QHash<QString, Entry> m_entries;
+    QHash<QString, QString> m_commandSessions; // commandId -> sessionId, for acks
+    QElapsedTimer m_clock;
+    QTimer m_sweeper;
+};
+
+} // namespace Afw
