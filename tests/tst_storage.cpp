@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: MIT
+// The storage contract: one suite, one row per backend, so backends cannot drift apart.
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+#include "storage/memorystorage.h"
+#include "timeutil.h"
+
+using namespace Afw;
+
+namespace {
+template <typename T>
+Result<T> await(QFuture<Result<T>> f)
+{
+    if (!QTest::qWaitFor([&f] { return f.isFinished(); }, 10000) || f.resultCount() == 0)
+        return Result<T>::fail(StorageError::Timeout, QStringLiteral("test: no result"));
+    return f.result();
+}
+
+IncomingEvent makeEvent(const QString &sid, const QString &type, qint64 tsMs = nowMs(), QJsonObject extra = {})
+{
+    extra.insert(QStringLiteral("sessionId"), sid);
+    extra.insert(QStringLiteral("type"), type);
+    extra.insert(QStringLiteral("timestamp"), isoFromMs(tsMs));
+    const QByteArray raw = QJsonDocument(extra).toJson(QJsonDocument::Compact);
+    auto e = validateEvent(extra, raw);
+    Q_ASSERT(e);
+    return *e;
+}
+
+Session session(const QString &id, qint64 startedAtMs, const QString &user = {})
+{
+    Session s;
+    s.id = id;
+    s.cwd = QStringLiteral("/work");
+    s.user = user;
+    s.startedAtMs = startedAtMs;
+    return s;
+}
+} // namespace
+
+class TestStorage : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<Storage> make(const StorageLimits &limits = {})
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("memory"))
+            return std::make_unique<MemoryStorage>(limits);
+        return nullptr;
+    }
+    QString uid(const char *base) { return QLatin1String(base) + u'-' + QString::number(++m_counter); }
+    int m_counter = 0;
+
+private Q_SLOTS:
+    void initTestCase_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("memory") << QStringLiteral("memory");
+    }
+
+    void createIsIdempotent()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        auto r1 = await(s->createSession(session(id, 1000)));
+        QVERIFY(r1.ok());
+        QVERIFY(r1.value.created);
+        Session changed = session(id, 2000);
+        changed.cwd = QStringLiteral("/elsewhere");
+        auto r2 = await(s->createSession(changed));
+        QVERIFY(r2.ok());
+        QVERIFY(!r2.value.created);
+        QCOMPARE(r2.value.session.cwd, QStringLiteral("/work"));
+        auto got = await(s->getSession(id));
+        QVERIFY(got.ok());
+        QCOMPARE(got.value.startedAtMs, 1000);
+    }
+
+    void missingSession()
+    {
+        auto s = make();
+        QCOMPARE(await(s->getSession(uid("none"))).error.code, StorageError::NotFound);
+        QCOMPARE(await(s->updateSession(uid("none"), {})).error.code, StorageError::NotFound);
+        QCOMPARE(await(s->deleteSession(uid("none"))).error.code, StorageError::NotFound);
+        QCOMPARE(await(s->queueCommand(uid("none"), Command{})).error.code, StorageError::NotFound);
+        QCOMPARE(await(s->queueInput(uid("none"), Input{})).error.code, StorageError::NotFound);
+        auto ev = await(s->events(uid("none"), {}));
+        QVERIFY(ev.ok());
+        QVERIFY(ev.value.isEmpty());
+        auto t = await(s->ttl(uid("none")));
+        QVERIFY(t.ok());
+        QCOMPARE(t.value.session, -2);
+        QCOMPARE(t.value.events, -2);
+    }
+
+    void updateSetsEnd()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs() - 5000))).ok());
+        SessionUpdate u;
+        u.status = Status::Completed;
+        u.summary = QStringLiteral("done");
+        auto r = await(s->updateSession(id, u));
+        QVERIFY(r.ok());
+        QCOMPARE(r.value.status, Status::Completed);
+        QVERIFY(r.value.endedAtMs);
+        QVERIFY(*r.value.endedAtMs - r.value.startedAtMs >= 5000);
+        QCOMPARE(await(s->getSession(id)).value.summary, QStringLiteral("done"));
+    }
+
+    void listNewestFirstWithFilters()
+    {
+        auto s = make();
+        const QString a = uid("a"), b = uid("b"), c = uid("c");
+        QVERIFY(await(s->createSession(session(a, 1000, QStringLiteral("alice")))).ok());
+        QVERIFY(await(s->createSession(session(b, 3000, QStringLiteral("bob")))).ok());
+        QVERIFY(await(s->createSession(session(c, 2000, QStringLiteral("alice")))).ok());
+        SessionUpdate done;
+        done.status = Status::Failed;
+        QVERIFY(await(s->updateSession(c, done)).ok());
+        auto all = await(s->listSessions({}));
+        QVERIFY(all.ok());
+        QCOMPARE(all.value.size(), 3);
+        QCOMPARE(all.value.at(0).session.id, b);
+        QCOMPARE(all.value.at(1).session.id, c);
+        QCOMPARE(all.value.at(2).session.id, a);
+        SessionFilter byUser;
+        byUser.user = QStringLiteral("alice");
+        QCOMPARE(await(s->listSessions(byUser)).value.size(), 2);
+        SessionFilter byStatus;
+        byStatus.status = QStringLiteral("failed");
+        QCOMPARE(await(s->listSessions(byStatus)).value.size(), 1);
+        SessionFilter limited;
+        limited.limit = 1;
+        QCOMPARE(await(s->listSessions(limited)).value.size(), 1);
+    }
+
+    void eventsSeqAndQueries()
+    {
+        auto s = make();
+        QSignalSpy added(s.get(), &Storage::eventAdded);
+        const QString id = uid("s");
+        const qint64 t0 = nowMs() - 100000;
+        for (int i = 0; i < 6; ++i) {
+            auto r = await(s->addEvent(makeEvent(id, QStringLiteral("step:started"), t0 + i * 10000)));
+            QVERIFY(r.ok());
+            QCOMPARE(r.value.seq, i + 1);
+            QVERIFY(!r.value.eventId.isEmpty());
+        }
+        QTRY_COMPARE(added.size(), 6);
+        QCOMPARE(added.at(5).at(1).toLongLong(), 6);
+        const QJsonObject last = QJsonDocument::fromJson(added.at(5).at(2).toByteArray()).object();
+        QCOMPARE(last.value(QStringLiteral("seq")).toInt(), 6);
+
+        auto all = await(s->events(id, {}));
+        QCOMPARE(all.value.size(), 6);
+        QCOMPARE(all.value.first().seq, 1);
+        EventQuery after;
+        after.afterSeq = 2;
+        after.limit = 3;
+        auto page = await(s->events(id, after));
+        QCOMPARE(page.value.size(), 3);
+        QCOMPARE(page.value.first().seq, 3);
+        QCOMPARE(page.value.last().seq, 5);
+        EventQuery since;
+        since.sinceMs = t0 + 35000;
+        QCOMPARE(await(s->events(id, since)).value.size(), 2);
+        EventQuery recent;
+        recent.limit = 2;
+        recent.lastN = true;
+        auto r = await(s->events(id, recent));
+        QCOMPARE(r.value.size(), 2);
+        QCOMPARE(r.value.last().seq, 6);
+    }
+
+    void eventsCapped()
+    {
+        StorageLimits limits;
+        limits.maxEventsPerSession = 5;
+        auto s = make(limits);
+        const QString id = uid("s");
+        for (int i = 0; i < 8; ++i)
+            QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        auto all = await(s->events(id, {}));
+        QCOMPARE(all.value.size(), 5);
+        QCOMPARE(all.value.first().seq, 4);
+        QCOMPARE(all.value.last().seq, 8);
+    }
+
+    void batch()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QList<IncomingEvent> batch;
+        for (int i = 0; i < 10; ++i)
+            batch.append(makeEvent(id, QStringLiteral("x")));
+        auto r = await(s->addEvents(batch));
+        QVERIFY(r.ok());
+        QCOMPARE(r.value, 10);
+        auto all = await(s->events(id, {}));
+        QCOMPARE(all.value.size(), 10);
+        QCOMPARE(all.value.last().seq, 10);
+    }
+
+    void sessionsFollowEvents()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("session:started"), nowMs(),
+                                        {{QStringLiteral("cwd"), QStringLiteral("/repo")}, {QStringLiteral("user"), QStringLiteral("carol")}})))
+                    .ok());
+        auto got = await(s->getSession(id));
+        QVERIFY(got.ok());
+        QCOMPARE(got.value.cwd, QStringLiteral("/repo"));
+        QCOMPARE(got.value.user, QStringLiteral("carol"));
+        QCOMPARE(got.value.status, Status::InProgress);
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("session:ended"), nowMs(),
+                                        {{QStringLiteral("summary"), QStringLiteral("all good")}})))
+                    .ok());
+        got = await(s->getSession(id));
+        QCOMPARE(got.value.status, Status::Completed);
+        QCOMPARE(got.value.summary, QStringLiteral("all good"));
+        QVERIFY(got.value.endedAtMs);
+    }
+
+    void commandsDrainAtomically()
+    {
+        auto s = make();
+        QSignalSpy queued(s.get(), &Storage::commandQueued);
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        for (int i = 0; i < 3; ++i) {
+            Command c;
+            c.id = QStringLiteral("cmd-%1").arg(i);
+            c.type = CommandType::Pause;
+            c.timestamp = nowIso();
+            QVERIFY(await(s->queueCommand(id, c)).ok());
+        }
+        QTRY_COMPARE(queued.size(), 3);
+        QCOMPARE(await(s->takeCommands(id, true)).value.size(), 3); // peek keeps
+        auto taken = await(s->takeCommands(id, false));
+        QCOMPARE(taken.value.size(), 3);
+        QCOMPARE(QJsonDocument::fromJson(taken.value.first()).object().value(QStringLiteral("id")).toString(),
+                 QStringLiteral("cmd-0"));
+        QCOMPARE(await(s->takeCommands(id, false)).value.size(), 0);
+    }
+
+    void inputDrains()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        Input in;
+        in.input = QStringLiteral("yes");
+        in.timestamp = nowIso();
+        QVERIFY(await(s->queueInput(id, in)).ok());
+        auto taken = await(s->takeInput(id, false));
+        QCOMPARE(taken.value.size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(taken.value.first()).object().value(QStringLiteral("input")).toString(),
+                 QStringLiteral("yes"));
+        QCOMPARE(await(s->takeInput(id, false)).value.size(), 0);
+    }
+
+    void chainsStored()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QCOMPARE(await(s->addChain(id, Chain{})).error.code, StorageError::NotFound);
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        Chain c;
+        c.id = QStringLiteral("c1");
+        QVERIFY(await(s->addChain(id, c)).ok());
+        c.status = Status::Completed;
+        QVERIFY(await(s->addChain(id, c)).ok()); // same id replaces
+        auto chains = await(s->storedChains(id));
+        QCOMPARE(chains.value.size(), 1);
+        QCOMPARE(chains.value.first().status, Status::Completed);
+    }
+
+    void deleteRemovesEverything()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        Command c;
+        c.id = QStringLiteral("cmd-x");
+        QVERIFY(await(s->queueCommand(id, c)).ok());
+        QVERIFY(await(s->deleteSession(id)).ok());
+        QCOMPARE(await(s->getSession(id)).error.code, StorageError::NotFound);
+        QVERIFY(await(s->events(id, {})).value.isEmpty());
+        QVERIFY(await(s->takeCommands(id, false)).value.isEmpty());
+        auto t = await(s->ttl(id));
+        QCOMPARE(t.value.events, -2);
+        QCOMPARE(t.value.commands, -2);
+        // seq starts over for a deleted session
+        QCOMPARE(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).value.seq, 1);
+    }
+
+    void ttlsReported()
+    {
+        StorageLimits limits;
+        limits.sessionTtlMs = 3600 * 1000;
+        limits.queueTtlMs = 300 * 1000;
+        auto s = make(limits);
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        auto t = await(s->ttl(id));
+        QVERIFY(t.value.session > 3590 && t.value.session <= 3600);
+        QCOMPARE(t.value.events, -2);
+        QCOMPARE(t.value.commands, -2);
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        Command c;
+        c.id = QStringLiteral("cmd-t");
+        QVERIFY(await(s->queueCommand(id, c)).ok());
+        t = await(s->ttl(id));
+        QVERIFY(t.value.events > 3590);
+        QVERIFY(t.value.commands > 290 && t.value.commands <= 300);
+    }
+
+    void expiryFreesData()
+    {
+        StorageLimits limits;
+        limits.sessionTtlMs = 300;
+        limits.queueTtlMs = 300;
+        auto s = make(limits);
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(await(s->getSession(id)).error.code, StorageError::NotFound, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(await(s->events(id, {})).value.isEmpty(), 5000);
+        QCOMPARE(await(s->ttl(id)).value.events, -2);
+        if (auto *mem = qobject_cast<MemoryStorage *>(s.get()))
+            QTRY_COMPARE_WITH_TIMEOUT(mem->entryCount(), 0, 5000); // the memory is freed, not just hidden
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStorage)
+#include "tst_storage.moc"
