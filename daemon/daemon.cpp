@@ -6,6 +6,7 @@
 #include "httpapi.h"
 #include "logging.h"
 #include "storage/memorystorage.h"
+#include "storage/redisstorage.h"
 #include "wshub.h"
 
 namespace Afw {
@@ -21,8 +22,15 @@ std::unique_ptr<Storage> makeStorage(const Config &config, QString *error)
     limits.queueTtlMs = qint64(config.queueTtlSeconds) * 1000;
     limits.maxEventsPerSession = config.maxEventsPerSession;
     if (!config.redisUrl.isEmpty()) {
-        *error = QStringLiteral("the Redis backend is not available in this build");
-        return nullptr;
+        // A bad URL stops the start-up; an unreachable server does not: the storage
+        // answers 503 until it connects, and reconnects by itself.
+        QString why;
+        const auto url = Redis::RedisUrl::parse(config.redisUrl, &why);
+        if (!url) {
+            *error = QStringLiteral("invalid REDIS_URL: ") + why;
+            return nullptr;
+        }
+        return std::make_unique<RedisStorage>(*url, config.redisPrefix, limits);
     }
     return std::make_unique<MemoryStorage>(limits);
 }

@@ -4,18 +4,21 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
+#include <QTcpServer>
+#include <QWebSocketServer>
 
 #include "fold.h"
 #include "ids.h"
 #include "logging.h"
 #include "metrics.h"
-#include "tcpserver.h"
 #include "timeutil.h"
 
 namespace Afw {
 
 namespace {
-using Method = QHttpServerRequest::Method;
+constexpr int kIdleSweepMs = 5000;
+constexpr qint64 kKeepAliveIdleMs = 120 * 1000;
+constexpr qint64 kPartialRequestMs = 30 * 1000;
 
 const char *reasonPhrase(int status)
 {
@@ -41,9 +44,27 @@ QByteArray toJson(const QJsonObject &o)
 
 QByteArray quoted(const QString &s)
 {
-    // A JSON string literal; ids are validated, but the codec escapes anyway.
-    QByteArray doc = QJsonDocument(QJsonArray{s}).toJson(QJsonDocument::Compact);
-    return doc.mid(1, doc.size() - 2);
+    // A JSON string literal, escaped by hand: this is on the POST /api/events path.
+    const QByteArray utf8 = s.toUtf8();
+    QByteArray out;
+    out.reserve(utf8.size() + 2);
+    out += '"';
+    for (const char ch : utf8) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += char(c);
+        }
+    }
+    out += '"';
+    return out;
 }
 
 QByteArray joinRaw(const QList<QByteArray> &items)
@@ -66,11 +87,6 @@ QString methodName(Method m)
     case Method::Delete: return QStringLiteral("DELETE");
     default: return QStringLiteral("OTHER");
     }
-}
-
-bool wantsClose(const QHttpServerRequest &request)
-{
-    return request.value(QByteArrayLiteral("connection")).compare("close", Qt::CaseInsensitive) == 0;
 }
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
@@ -114,9 +130,9 @@ QJsonObject eventFormatError(const QString &why)
 
 // ---------------------------------------------------------------- Reply
 
-Reply::Reply(QTcpSocket *socket, QByteArray corsOrigin, Metrics *metrics, bool closeAfter)
-    : m_socket(socket), m_corsOrigin(std::move(corsOrigin)), m_metrics(metrics),
-      m_closeAfter(closeAfter)
+Reply::Reply(HttpConnection *connection, quint64 slot, QByteArray corsOrigin, Metrics *metrics, bool close)
+    : m_connection(connection), m_slot(slot), m_corsOrigin(std::move(corsOrigin)), m_metrics(metrics),
+      m_close(close)
 {
     m_timer.start();
 }
@@ -124,27 +140,24 @@ Reply::Reply(QTcpSocket *socket, QByteArray corsOrigin, Metrics *metrics, bool c
 void Reply::send(int status, const QByteArray &body, const QByteArray &contentType,
                  const QList<std::pair<QByteArray, QByteArray>> &extraHeaders)
 {
-    if (m_sent)
+    if (std::exchange(m_sent, true))
         return;
-    m_sent = true;
     m_metrics->observeHttp(route, status, double(m_timer.nsecsElapsed()) / 1e9);
-    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+    if (!m_connection)
         return; // the client left while storage answered
-    // One buffer, one write: the response is small and this is the hot path.
-    QByteArray head;
-    head.reserve(256);
-    head += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    if (!body.isEmpty() || status != 204)
-        head += "Content-Type: " + contentType + "\r\n";
-    head += "Access-Control-Allow-Origin: " + m_corsOrigin + "\r\n";
+    QByteArray out;
+    out.reserve(200 + body.size());
+    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    if (status != 204)
+        out += "Content-Type: " + contentType + "\r\n";
+    out += "Access-Control-Allow-Origin: " + m_corsOrigin + "\r\n";
     for (const auto &[k, v] : extraHeaders)
-        head += k + ": " + v + "\r\n";
-    if (m_closeAfter)
-        head += "Connection: close\r\n";
-    head += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
-    m_socket->write(head + body);
-    if (m_closeAfter)
-        m_socket->disconnectFromHost();
+        out += k + ": " + v + "\r\n";
+    if (m_close)
+        out += "Connection: close\r\n";
+    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
+    out += body;
+    m_connection->respond(m_slot, std::move(out), m_close);
 }
 
 void Reply::json(int status, const QJsonObject &body)
@@ -181,10 +194,15 @@ void Reply::storageError(const StorageError &e)
 // ---------------------------------------------------------------- HttpApi
 
 HttpApi::HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObject *parent)
-    : QAbstractHttpServer(parent), m_config(config), m_storage(storage), m_metrics(metrics),
+    : QObject(parent), m_config(config), m_storage(storage), m_metrics(metrics),
       m_corsOrigin(config.corsOrigin.toUtf8())
 {
     m_uptime.start();
+    m_limits.maxBodyBytes = config.maxBodyBytes;
+    m_limits.corsOrigin = m_corsOrigin;
+    m_wsServer = new QWebSocketServer(QStringLiteral("afwd"), QWebSocketServer::NonSecureMode, this);
+    m_idleTimer.setInterval(kIdleSweepMs);
+    connect(&m_idleTimer, &QTimer::timeout, this, &HttpApi::closeIdleConnections);
     // Literal routes before parameter routes on the same path shape.
     addRoute(Method::Get, QStringLiteral("/health"), &HttpApi::health);
     addRoute(Method::Get, QStringLiteral("/metrics"), &HttpApi::metrics);
@@ -211,7 +229,12 @@ HttpApi::HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObje
     addRoute(Method::Get, QStringLiteral("/api/users/:userId/sessions"), &HttpApi::userSessions);
 }
 
-HttpApi::~HttpApi() = default;
+HttpApi::~HttpApi()
+{
+    // Connections die with us; their sockets must not report back into a dying object.
+    for (HttpConnection *c : std::as_const(m_connections))
+        c->disconnect(this);
+}
 
 void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
 {
@@ -220,17 +243,16 @@ void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
 
 quint16 HttpApi::listen(const QString &host, quint16 port)
 {
-    auto *tcp = new TcpServer(m_config.maxBodyBytes, m_corsOrigin, this);
+    m_tcp = new QTcpServer(this);
     const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                      : QHostAddress(host);
-    if (!tcp->listen(address, port)) {
-        qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << tcp->errorString();
-        delete tcp;
+    if (!m_tcp->listen(address, port)) {
+        qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << m_tcp->errorString();
         return 0;
     }
-    bind(tcp);
-    m_tcp = tcp;
-    return tcp->serverPort();
+    connect(m_tcp, &QTcpServer::newConnection, this, &HttpApi::accept);
+    m_idleTimer.start();
+    return m_tcp->serverPort();
 }
 
 void HttpApi::stopListening()
@@ -239,7 +261,35 @@ void HttpApi::stopListening()
         m_tcp->close();
 }
 
-bool HttpApi::isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const
+void HttpApi::accept()
+{
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
+        auto *c = new HttpConnection(
+            socket, m_limits,
+            [this](HttpRequest &&r, HttpConnection *conn, quint64 slot) { handleRequest(std::move(r), conn, slot); },
+            [this](const HttpRequest &r, HttpConnection *conn, quint64 slot) { return handleUpgrade(r, conn, slot); },
+            this);
+        m_connections.insert(c);
+        connect(c, &HttpConnection::finished, this, [this, c] {
+            m_connections.remove(c);
+            c->deleteLater();
+        });
+    }
+}
+
+void HttpApi::closeIdleConnections()
+{
+    // Keep-alive connections that went quiet, and requests that never finished
+    // arriving (slowloris), are closed; a few seconds of slack is fine.
+    const QList<HttpConnection *> all = m_connections.values();
+    for (HttpConnection *c : all) {
+        const qint64 idle = c->idleMs(HttpConnection::nowMs());
+        if (idle > (c->isIdle() ? kKeepAliveIdleMs : kPartialRequestMs))
+            c->close();
+    }
+}
+
+bool HttpApi::isAuthorized(const HttpRequest &request, bool allowQueryKey) const
 {
     if (m_config.apiKey.isEmpty())
         return true;
@@ -258,14 +308,13 @@ bool HttpApi::isAuthorized(const QHttpServerRequest &request, bool allowQueryKey
     return false;
 }
 
-bool HttpApi::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket)
+bool HttpApi::handleUpgrade(const HttpRequest &request, HttpConnection *connection, quint64 slot)
 {
-    // Returning true hands the socket to the WebSocket server; false makes Qt close
-    // it after what we wrote (a plain HTTP error the client's handshake reports).
-    Reply reply(socket, m_corsOrigin, m_metrics, false);
+    // true: the socket went to the WebSocket server; false: refused, answered in `slot`.
+    Reply reply(connection, slot, m_corsOrigin, m_metrics, true);
     reply.route = QStringLiteral("/ws");
-    if (request.url().path() != QLatin1String("/ws")) {
-        reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.url().path()}});
+    if (request.path() != QLatin1String("/ws")) {
+        reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.path()}});
         return false;
     }
     if (!isAuthorized(request, true)) {
@@ -273,27 +322,30 @@ bool HttpApi::handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socke
         return false;
     }
     m_metrics->observeHttp(reply.route, 101, 0);
+    m_wsServer->handleConnection(connection->releaseSocket());
     return true;
 }
 
-bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, quint64 slot)
 {
-    TcpServer::requestHandled(socket);
-    if (request.value(QByteArrayLiteral("upgrade")).compare("websocket", Qt::CaseInsensitive) == 0)
-        return handleUpgrade(request, socket);
-
-    Call call{request, {}, {}, std::make_shared<Reply>(socket, m_corsOrigin, m_metrics, wantsClose(request))};
-    const QString path = request.url().path();
-    const Method method = request.method();
+    Call call{request, {}, {}, std::make_shared<Reply>(connection, slot, m_corsOrigin, m_metrics, !request.keepAlive)};
+    const Method method = request.method;
     if (method == Method::Options) {
         call.reply->route = QStringLiteral("OPTIONS");
         call.reply->send(204, {}, {},
                          {{"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
                           {"Access-Control-Allow-Headers", "Content-Type, Authorization, X-API-Key"},
                           {"Access-Control-Max-Age", "86400"}});
-        return true;
+        return;
     }
-    const QList<QStringView> segs = QStringView(path).split(u'/', Qt::SkipEmptyParts);
+    // Segments are split before percent-decoding, so an encoded '/' stays inside its
+    // segment (and then fails id validation) instead of changing the route.
+    const QList<QByteArray> rawSegs = request.rawPath.split('/');
+    QStringList segs;
+    for (const QByteArray &s : rawSegs) {
+        if (!s.isEmpty())
+            segs << QString::fromUtf8(QByteArray::fromPercentEncoding(s));
+    }
     const Route *match = nullptr;
     QStringList allowed;
     for (const Route &r : std::as_const(m_routes)) {
@@ -317,15 +369,16 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
             call.reply->send(405, toJson({{QStringLiteral("error"), QStringLiteral("Method not allowed")},
                                           {QStringLiteral("allowed"), QJsonArray::fromStringList(allowed)}}),
                              "application/json", {{"Allow", allowed.join(QStringLiteral(", ")).toLatin1()}});
-            return true;
+            return;
         }
-        missingHandler(request, socket);
-        return true;
+        call.reply->route = QStringLiteral("unmatched");
+        call.reply->error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.path()}});
+        return;
     }
     call.reply->route = match->name;
-    if (path != QLatin1String("/health") && !isAuthorized(request, false)) {
+    if (match->handler != &HttpApi::health && !isAuthorized(request, false)) {
         call.reply->error(401, QStringLiteral("Unauthorized"));
-        return true;
+        return;
     }
     for (qsizetype i = 0; i < segs.size(); ++i) {
         if (!match->segments[i].startsWith(u':'))
@@ -333,24 +386,13 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
         if (!isValidId(segs[i])) {
             call.reply->error(400, QStringLiteral("Invalid id"),
                               {{QStringLiteral("parameter"), match->segments[i].mid(1)}});
-            return true;
+            return;
         }
-        call.params << segs[i].toString();
+        call.params << segs[i];
     }
-    if (request.body().size() > m_config.maxBodyBytes) {
-        call.reply->error(413, QStringLiteral("Payload too large"));
-        return true;
-    }
-    call.query = request.query();
+    if (!request.rawQuery.isEmpty())
+        call.query = request.query();
     (this->*(match->handler))(call);
-    return true;
-}
-
-void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
-{
-    Reply reply(socket, m_corsOrigin, m_metrics, wantsClose(request));
-    reply.route = QStringLiteral("unmatched");
-    reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.url().path()}});
 }
 
 template <typename T, typename F>
@@ -607,14 +649,13 @@ void HttpApi::sessionTtl(Call &c)
 
 void HttpApi::postEvent(Call &c)
 {
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
-    if (err.error != QJsonParseError::NoError) {
-        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), err.errorString()}});
+    QString jsonError;
+    QString why;
+    const auto event = parseEvent(c.request.body(), &jsonError, &why);
+    if (!jsonError.isEmpty()) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), jsonError}});
         return;
     }
-    QString why = QStringLiteral("expected a JSON object");
-    const auto event = doc.isObject() ? validateEvent(doc.object(), c.request.body(), &why) : std::nullopt;
     if (!event) {
         c.reply->error(400, QStringLiteral("Invalid event format"), eventFormatError(why));
         return;

@@ -1,33 +1,36 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QAbstractHttpServer>
 #include <QElapsedTimer>
-#include <QHttpServerRequest>
 #include <QJsonObject>
+#include <QObject>
 #include <QPointer>
-#include <QTcpSocket>
+#include <QSet>
+#include <QTimer>
 #include <QUrlQuery>
 
 #include <memory>
 
 #include "config.h"
+#include "httpconnection.h"
+#include "httprequest.h"
 #include "storage/storage.h"
+
+class QTcpServer;
+class QWebSocketServer;
 
 namespace Afw {
 
 class Metrics;
-class TcpServer;
 
 // One HTTP response in the making; shared by the continuations of a request so
-// that a deferred answer still reaches the socket (if it is still there). It writes
-// the response in one piece straight to the socket rather than through
-// QHttpServerResponder, whose 6.4 version keeps a reference to the connection's
-// request object, which the next pipelined request reuses.
+// that a deferred answer still reaches its connection (if it is still there), in
+// request order.
 class Reply
 {
 public:
-    Reply(QTcpSocket *socket, QByteArray corsOrigin, Metrics *metrics, bool closeAfter);
+    Reply(HttpConnection *connection, quint64 slot, QByteArray corsOrigin, Metrics *metrics,
+          bool close);
 
     void send(int status, const QByteArray &body,
               const QByteArray &contentType = QByteArrayLiteral("application/json"),
@@ -39,53 +42,55 @@ public:
     QString route;
 
 private:
-    QPointer<QTcpSocket> m_socket;
+    QPointer<HttpConnection> m_connection;
+    quint64 m_slot;
     QByteArray m_corsOrigin;
     Metrics *m_metrics;
     QElapsedTimer m_timer;
-    bool m_closeAfter;
+    bool m_close;
     bool m_sent = false;
 };
 using ReplyPtr = std::shared_ptr<Reply>;
 
 struct Call
 {
-    const QHttpServerRequest &request;
+    const HttpRequest &request;
     QStringList params;
     QUrlQuery query;
     ReplyPtr reply;
 };
 
 // Every REST route of API.md, thin: parse and validate with shared/ codecs, call
-// Storage, map the result or error to a response. WebSocket upgrades on /ws are
-// accepted here (auth included) and taken by WsHub through newWebSocketConnection().
-class HttpApi final : public QAbstractHttpServer
+// Storage, map the result or error to a response. Connections are parsed by
+// HttpConnection; WebSocket upgrades on /ws are checked here (auth included) and
+// handed to webSocketServer(), whose newConnection() WsHub takes.
+class HttpApi final : public QObject
 {
     Q_OBJECT
 public:
     HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObject *parent = nullptr);
     ~HttpApi() override;
 
-    // 0 on failure, like QAbstractHttpServer::listen().
+    // The port listened on; 0 on failure.
     quint16 listen(const QString &host, quint16 port);
     void stopListening();
-    bool isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const;
-
-protected:
-    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
-    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    QWebSocketServer *webSocketServer() const { return m_wsServer; }
+    bool isAuthorized(const HttpRequest &request, bool allowQueryKey) const;
 
 private:
     using Handler = void (HttpApi::*)(Call &);
     struct Route
     {
-        QHttpServerRequest::Method method;
+        Method method;
         QStringList segments; // ":x" is a parameter
         Handler handler;
         QString name;
     };
-    void addRoute(QHttpServerRequest::Method m, const QString &pattern, Handler h);
-    bool handleUpgrade(const QHttpServerRequest &request, QTcpSocket *socket);
+    void addRoute(Method m, const QString &pattern, Handler h);
+    void accept();
+    void handleRequest(HttpRequest &&request, HttpConnection *connection, quint64 slot);
+    bool handleUpgrade(const HttpRequest &request, HttpConnection *connection, quint64 slot);
+    void closeIdleConnections();
 
     template <typename T, typename F>
     void whenReady(QFuture<Result<T>> future, const char *op, const ReplyPtr &reply, F &&onResult);
@@ -117,8 +122,12 @@ private:
     Storage *m_storage;
     Metrics *m_metrics;
     QByteArray m_corsOrigin;
+    HttpLimits m_limits;
     QList<Route> m_routes;
-    QPointer<TcpServer> m_tcp;
+    QTcpServer *m_tcp = nullptr;
+    QWebSocketServer *m_wsServer = nullptr;
+    QSet<HttpConnection *> m_connections;
+    QTimer m_idleTimer;
     QElapsedTimer m_uptime;
 };
 

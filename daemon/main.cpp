@@ -10,6 +10,10 @@
 
 int main(int argc, char *argv[])
 {
+    // Qt's own poll() dispatcher costs less per request than the GLib one (~20 % of
+    // CPU per request in bench/); an explicit QT_NO_GLIB=0 keeps GLib.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("afwd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AFW_VERSION));

@@ -49,6 +49,7 @@ private:
         QString id;
         QHash<QString, Subscription> subs;
         bool awaitingPong = false;
+        bool subscribed = false; // ever: unsubscribing the last one does not restore the firehose
     };
 
     void accept();

@@ -4,10 +4,10 @@
 # everything is already there. The package list lives only here.
 set -euo pipefail
 
-BUILD_DEPS=(build-essential cmake pkg-config qt6-base-dev qt6-httpserver-dev
+BUILD_DEPS=(build-essential cmake pkg-config qt6-base-dev
             qt6-websockets-dev libhiredis-dev)
 TEST_DEPS=(redis-server)
-BENCH_DEPS=(wrk)
+BENCH_DEPS=(wrk curl)
 
 want=("${BUILD_DEPS[@]}")
 case "${1:-build}" in

@@ -4,24 +4,24 @@
 #include <QJsonDocument>
 
 #include "ids.h"
+#include "jsonscan.h"
 #include "models.h"
 #include "timeutil.h"
 
 namespace Afw {
 
-std::optional<IncomingEvent> validateEvent(const QJsonObject &object, QByteArray raw, QString *why)
+namespace {
+// The rules shared by both entry points, on the already extracted fields.
+bool checkFields(IncomingEvent &e, const QJsonValue &sid, const QJsonValue &type, const QJsonValue &ts,
+                 QString *why)
 {
-    auto fail = [why](const char *reason) -> std::optional<IncomingEvent> {
+    auto fail = [why](const char *reason) {
         if (why)
             *why = QString::fromLatin1(reason);
-        return std::nullopt;
+        return false;
     };
-    const QJsonValue sid = object.value(QLatin1String("sessionId"));
-    const QJsonValue type = object.value(QLatin1String("type"));
-    const QJsonValue ts = object.value(QLatin1String("timestamp"));
     if (!sid.isString() || !type.isString() || !ts.isString())
         return fail("sessionId, type and timestamp must be strings");
-    IncomingEvent e;
     e.sessionId = sid.toString();
     if (!isValidId(e.sessionId))
         return fail("sessionId is not a valid id");
@@ -32,35 +32,90 @@ std::optional<IncomingEvent> validateEvent(const QJsonObject &object, QByteArray
     if (!ms)
         return fail("timestamp must be an ISO-8601 date-time with a zone");
     e.timestampMs = *ms;
-    e.object = object;
-    e.raw = std::move(raw);
+    return true;
+}
+
+QJsonValue memberValue(const JsonScan::Member &m)
+{
+    if (!m.present)
+        return QJsonValue(QJsonValue::Undefined);
+    return m.isString ? QJsonValue(m.value) : QJsonValue(QJsonValue::Null);
+}
+} // namespace
+
+QJsonObject IncomingEvent::object() const
+{
+    return QJsonDocument::fromJson(raw).object();
+}
+
+std::optional<IncomingEvent> validateEvent(const QJsonObject &object, QByteArray raw, QString *why)
+{
+    IncomingEvent e;
+    if (!checkFields(e, object.value(QLatin1String("sessionId")), object.value(QLatin1String("type")),
+                     object.value(QLatin1String("timestamp")), why))
+        return std::nullopt;
+    const QJsonValue id = object.value(QLatin1String("eventId"));
+    e.rawHasEventId = !id.isUndefined();
+    e.clientEventId = id.toString();
+    e.rawHasSeq = object.contains(QLatin1String("seq"));
+    e.raw = raw.isEmpty() ? QJsonDocument(object).toJson(QJsonDocument::Compact) : std::move(raw);
     return e;
 }
 
-StampedEvent stampEvent(const IncomingEvent &event, qint64 seq)
+std::optional<IncomingEvent> parseEvent(const QByteArray &raw, QString *jsonError, QString *why)
+{
+    JsonScan scan({"sessionId", "type", "timestamp", "eventId", "seq"});
+    if (!scan.scan(raw)) {
+        *jsonError = scan.error() + QStringLiteral(" at offset ") + QString::number(scan.errorOffset());
+        return std::nullopt;
+    }
+    if (!scan.isObject()) {
+        *why = QStringLiteral("expected a JSON object");
+        return std::nullopt;
+    }
+    IncomingEvent e;
+    if (!checkFields(e, memberValue(scan.member(0)), memberValue(scan.member(1)),
+                     memberValue(scan.member(2)), why))
+        return std::nullopt;
+    const JsonScan::Member &id = scan.member(3);
+    e.rawHasEventId = id.present;
+    if (id.isString)
+        e.clientEventId = id.value;
+    e.rawHasSeq = scan.member(4).present;
+    e.raw = raw;
+    return e;
+}
+
+StampedEvent stampPrefix(const IncomingEvent &event)
 {
     StampedEvent out;
-    const QJsonValue clientId = event.object.value(QLatin1String("eventId"));
-    const bool keepId = clientId.isString() && !clientId.toString().isEmpty();
-    out.eventId = keepId ? clientId.toString() : makeRandomId(u"evt");
+    const bool keepId = !event.clientEventId.isEmpty();
+    out.eventId = keepId ? event.clientEventId : makeRandomId(u"evt");
 
-    // Fast path: append to the client's own bytes; it cannot hold a "seq" key
-    // we would duplicate, and its eventId is either kept or absent.
+    // Fast path: append to the client's own bytes; it cannot hold a "seq" key we would
+    // duplicate, and its eventId is either kept or absent.
     const QByteArray raw = event.raw.trimmed();
-    const bool rawUsable = raw.endsWith('}') && !event.object.contains(QLatin1String("seq"))
-                           && (keepId || !event.object.contains(QLatin1String("eventId")));
-    if (rawUsable) {
+    if (raw.endsWith('}') && !event.rawHasSeq && (keepId || !event.rawHasEventId)) {
         out.json.reserve(raw.size() + 64);
         out.json.append(raw.constData(), raw.size() - 1);
         if (!keepId)
             out.json.append(",\"eventId\":\"").append(out.eventId.toLatin1()).append('"');
-        out.json.append(",\"seq\":").append(QByteArray::number(seq)).append('}');
         return out;
     }
-    QJsonObject o = event.object;
+    // Re-encoded without seq, so seq is appended last as on the fast path. The object
+    // always holds sessionId, type and timestamp, so the prefix is never a bare "{".
+    QJsonObject o = event.object();
+    o.remove(QLatin1String("seq"));
     o.insert(QLatin1String("eventId"), out.eventId);
-    o.insert(QLatin1String("seq"), seq);
     out.json = QJsonDocument(o).toJson(QJsonDocument::Compact);
+    out.json.chop(1);
+    return out;
+}
+
+StampedEvent stampEvent(const IncomingEvent &event, qint64 seq)
+{
+    StampedEvent out = stampPrefix(event);
+    out.json.append(",\"seq\":").append(QByteArray::number(seq)).append('}');
     return out;
 }
 

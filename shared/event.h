@@ -14,16 +14,28 @@ namespace Afw {
 // events is then concatenation, not re-encoding.
 struct IncomingEvent
 {
-    QJsonObject object;
-    QByteArray raw; // the client's bytes for this object, when available (single POST)
+    QByteArray raw; // the event object's JSON: the client's own bytes for a single POST
     QString sessionId;
     QString type;
     qint64 timestampMs = 0;
+    QString clientEventId;      // a non-empty string eventId the client sent, kept
+    bool rawHasEventId = false; // any "eventId" key (string or not)
+    bool rawHasSeq = false;     // any "seq" key: replaced by ours
+
+    // The whole object, parsed on demand (session events, re-encoding); the hot path
+    // never needs it.
+    QJsonObject object() const;
 };
 
-// nullopt and a reason when the object is not a valid event.
+// nullopt and a reason when the object is not a valid event. `raw` may be empty: the
+// object is then serialised.
 std::optional<IncomingEvent> validateEvent(const QJsonObject &object, QByteArray raw,
                                            QString *why = nullptr);
+
+// The same from bytes, without building a DOM (POST /api/events). *jsonError is set
+// (and nullopt returned) when the bytes are not JSON at all, *why when they are JSON
+// but not a valid event.
+std::optional<IncomingEvent> parseEvent(const QByteArray &raw, QString *jsonError, QString *why);
 
 struct StampedEvent
 {
@@ -31,8 +43,14 @@ struct StampedEvent
     QString eventId;
 };
 
-// The stored bytes: the event plus eventId (kept if the client sent one) and seq.
+// The stored bytes: the event plus eventId (kept if the client sent one) and seq,
+// always as the last key.
 StampedEvent stampEvent(const IncomingEvent &event, qint64 seq);
+
+// The stored bytes up to, not including, `,"seq":N}`: what stampEvent builds before it
+// knows the seq. Lets a backend that assigns seq elsewhere (the Redis script) finish
+// the bytes with the same rule. `json` holds the prefix.
+StampedEvent stampPrefix(const IncomingEvent &event);
 
 // A stored event with the fields storage filters on, kept next to its bytes.
 struct StoredEvent

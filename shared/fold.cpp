@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include "ids.h"
 #include "timeutil.h"
 
 namespace Afw {
@@ -62,7 +63,10 @@ Chain &ChainFold::currentOrNew(qint64 seq)
 
 void ChainFold::applyChain(const QString &type, const QJsonObject &e, qint64 seq)
 {
-    const QString given = e.value(QLatin1String("chainId")).toString();
+    // A chainId that is not a valid id is treated as absent: chain ids are ids (API.md).
+    QString given = e.value(QLatin1String("chainId")).toString();
+    if (!given.isEmpty() && !isValidId(given))
+        given.clear();
     if (type == QLatin1String("chain:compiled")) {
         Chain c;
         c.id = given.isEmpty() ? QStringLiteral("chain-") + QString::number(seq) : given;
@@ -207,7 +211,7 @@ std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event)
 {
     if (event.type != QLatin1String("session:started"))
         return std::nullopt;
-    const QJsonObject &e = event.object;
+    const QJsonObject e = event.object();
     Session s;
     s.id = event.sessionId;
     s.cwd = e.value(QLatin1String("cwd")).toString();
@@ -215,6 +219,8 @@ std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event)
     s.platform = e.value(QLatin1String("platform")).toString();
     const QJsonValue user = e.value(QLatin1String("user"));
     s.user = user.isString() ? user.toString() : e.value(QLatin1String("userId")).toString();
+    if (!isValidId(s.user))
+        s.user.clear(); // user is an id (API.md); POST /api/sessions refuses such a userId
     s.status = Status::InProgress;
     s.startedAtMs = event.timestampMs;
     return s;
@@ -222,7 +228,7 @@ std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event)
 
 bool applySessionEvent(Session &session, const IncomingEvent &event)
 {
-    const QJsonObject &e = event.object;
+    const QJsonObject e = event.object();
     if (event.type == QLatin1String("session:started")) {
         // A session created through POST /api/sessions, now actually running.
         if (session.status != Status::Pending)

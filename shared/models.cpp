@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "models.h"
 
+#include <cstdio>
+
 #include <QJsonArray>
 #include <QRandomGenerator>
 
@@ -210,8 +212,23 @@ QString makeSessionId(qint64 nowMs)
 
 QString makeRandomId(QStringView prefix)
 {
-    return prefix.toString() + u'-' + QString::number(nowMs()) + u'-'
-           + QString::number(QRandomGenerator::global()->generate64() % 0x7fffffffffffull, 36);
+    // <prefix>-<ms>-<random base36>: unique across instances without coordination.
+    char buf[32];
+    const int n = std::snprintf(buf, sizeof buf, "-%lld-", static_cast<long long>(nowMs()));
+    quint64 r = QRandomGenerator::global()->generate64() % 0x7fffffffffffull;
+    char rnd[16];
+    int k = 0;
+    do {
+        rnd[k++] = "0123456789abcdefghijklmnopqrstuvwxyz"[r % 36];
+        r /= 36;
+    } while (r && k < 16);
+    QString out;
+    out.reserve(prefix.size() + n + k);
+    out.append(prefix);
+    out.append(QLatin1String(buf, n));
+    while (k)
+        out.append(QLatin1Char(rnd[--k]));
+    return out;
 }
 
 } // namespace Afw

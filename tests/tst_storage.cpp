@@ -6,7 +6,9 @@
 
 #include <memory>
 
+#include "redisserver.h"
 #include "storage/memorystorage.h"
+#include "storage/redisstorage.h"
 #include "timeutil.h"
 
 using namespace Afw;
@@ -51,16 +53,42 @@ class TestStorage : public QObject
         QFETCH_GLOBAL(QString, backend);
         if (backend == QLatin1String("memory"))
             return std::make_unique<MemoryStorage>(limits);
-        return nullptr;
+        // A fresh prefix per storage: tests share one server but never each other's keys.
+        const QString prefix = QStringLiteral("afw-test-%1:").arg(++m_prefixes);
+        auto s = std::make_unique<RedisStorage>(*Redis::RedisUrl::parse(m_redis->url()), prefix,
+                                                limits);
+        if (!QTest::qWaitFor([&s] { return s->isAvailable(); }, 5000))
+            qWarning("redis storage not available after 5 s: %s", qPrintable(s->unavailableReason()));
+        return s;
     }
     QString uid(const char *base) { return QLatin1String(base) + u'-' + QString::number(++m_counter); }
     int m_counter = 0;
+    int m_prefixes = 0;
+    std::unique_ptr<Test::RedisServer> m_redis;
 
 private Q_SLOTS:
     void initTestCase_data()
     {
         QTest::addColumn<QString>("backend");
         QTest::newRow("memory") << QStringLiteral("memory");
+        QTest::newRow("redis") << QStringLiteral("redis");
+    }
+
+    void initTestCase()
+    {
+        if (m_redis || !Test::RedisServer::available())
+            return; // the redis row skips (or fails with AFW_REQUIRE_REDIS=1) in init()
+        m_redis = std::make_unique<Test::RedisServer>();
+        QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+    }
+
+    void init()
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("redis")) {
+            AFW_REQUIRE_REDIS_SERVER();
+            QVERIFY(m_redis && m_redis->isRunning());
+        }
     }
 
     void createIsIdempotent()

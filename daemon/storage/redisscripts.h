@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Lua scripts of RedisStorage. Each runs atomically on the server, so every multi-key
+// write is one round trip and no other client sees it half done.
+//
+// Scripts that take a key prefix (ARGV) build some key names themselves (deleteSession
+// removes chain:<chainId> keys it only learns from the chains list, the listing reads a
+// page of ids). That is fine on a standalone Redis or a replica set; Redis Cluster would
+// need hash tags, which the original key layout does not have.
+
+namespace Afw::RedisScripts {
+
+// KEYS: events, seq, session, index, chaincount
+// ARGV: event bytes without `,"seq":N}`, cap, ttl ms, channel, sessionId,
+//       session JSON to create ("" unless session:started), startedAt ms,
+//       "1" for chain:compiled, "1" to return the session (session:* events), ISO now
+// Returns {seq, created (0/1), current session JSON or nil}.
+inline constexpr char addEvent[] = R"LUA(
+local seq = redis.call('INCR', KEYS[2])
+local ttl = ARGV[3]
+redis.call('PEXPIRE', KEYS[2], ttl)
+local ev = ARGV[1] .. ',"seq":' .. seq .. '}'
+redis.call('RPUSH', KEYS[1], ev)
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('PEXPIRE', KEYS[1], ttl)
+if ARGV[8] == '1' then
+  redis.call('INCR', KEYS[5])
+  redis.call('PEXPIRE', KEYS[5], ttl)
+end
+local created = 0
+if ARGV[6] ~= '' and redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ttl) then
+  created = 1
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
+end
+local current = false
+if created == 0 then
+  if redis.call('PEXPIRE', KEYS[3], ttl) == 1 and ARGV[9] == '1' then
+    current = redis.call('GET', KEYS[3])
+  end
+end
+redis.call('PUBLISH', ARGV[4],
+  '{"sessionId":"' .. ARGV[5] .. '","event":' .. ev .. ',"timestamp":"' .. ARGV[10] .. '"}')
+return {seq, created, current}
+)LUA";
+
+// KEYS: session, index. ARGV: session JSON, ttl ms, startedAt ms, id.
+// Returns nil when created, else the stored session (left unchanged).
+inline constexpr char createSession[] = R"LUA(
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  return false
+end
+return redis.call('GET', KEYS[1])
+)LUA";
+
+// Compare-and-set of a session record (read-modify-write happens in C++, where the
+// session rules live). KEYS: session. ARGV: expected bytes, new bytes, ttl ms.
+// Returns 1 written, 0 changed meanwhile (retry), -1 gone.
+inline constexpr char casSession[] = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+if cur ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+)LUA";
+
+// KEYS: session, events, seq, chains, commands, input, chaincount, index
+// ARGV: id, chain key prefix ("<prefix>chain:"). Returns 0 when there is no session.
+inline constexpr char deleteSession[] = R"LUA(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+for _, c in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+  local ok, o = pcall(cjson.decode, c)
+  if ok and type(o) == 'table' and type(o.id) == 'string' then
+    local key = ARGV[2] .. o.id
+    if redis.call('GET', key) == c then redis.call('DEL', key) end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
+redis.call('ZREM', KEYS[8], ARGV[1])
+return 1
+)LUA";
+
+// One page of the session index, newest first, pruned of ids whose session expired.
+// KEYS: index. ARGV: prefix, start, count.
+// Returns {removed, idsRead, id1, json1, chainsLen1, compiled1, id2, ...}.
+inline constexpr char listPage[] = R"LUA(
+local p = ARGV[1]
+local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[2], tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1)
+local out = {0, #ids}
+local removed = 0
+for _, id in ipairs(ids) do
+  local s = redis.call('GET', p .. 'sessions:' .. id)
+  if s then
+    out[#out + 1] = id
+    out[#out + 1] = s
+    out[#out + 1] = redis.call('LLEN', p .. 'chains:' .. id)
+    out[#out + 1] = tonumber(redis.call('GET', p .. 'chaincount:' .. id) or '0') or 0
+  else
+    redis.call('ZREM', KEYS[1], id)
+    removed = removed + 1
+  end
+end
+out[1] = removed
+return out
+)LUA";
+
+// KEYS: session, chains, chain. ARGV: chain JSON, chain id, ttl ms.
+// Returns 0 when there is no session; a stored chain with the same id is replaced.
+inline constexpr char addChain[] = R"LUA(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local list = redis.call('LRANGE', KEYS[2], 0, -1)
+local replaced = false
+for i, c in ipairs(list) do
+  local ok, o = pcall(cjson.decode, c)
+  if ok and type(o) == 'table' and o.id == ARGV[2] then
+    redis.call('LSET', KEYS[2], i - 1, ARGV[1])
+    replaced = true
+    break
+  end
+end
+if not replaced then redis.call('RPUSH', KEYS[2], ARGV[1]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
+return 1
+)LUA";
+
+// KEYS: session, queue, [command:<id>]. ARGV: item JSON, queue ttl ms, channel, message,
+// [sessionId, session ttl ms]. Returns 0 when there is no session.
+inline constexpr char enqueue[] = R"LUA(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if KEYS[3] then redis.call('SET', KEYS[3], ARGV[5], 'PX', ARGV[6]) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+)LUA";
+
+// KEYS: queue. Everything queued, removed in the same step: with concurrent pollers on
+// any number of instances each item is delivered exactly once.
+inline constexpr char drain[] = R"LUA(
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+if #items > 0 then redis.call('DEL', KEYS[1]) end
+return items
+)LUA";
+
+// KEYS: command:<id>. ARGV: channel, command id as a JSON string, ack JSON.
+inline constexpr char ack[] = R"LUA(
+local sid = redis.call('GET', KEYS[1]) or ''
+redis.call('PUBLISH', ARGV[1], '{"kind":"ack","sessionId":"' .. sid .. '","commandId":'
+  .. ARGV[2] .. ',"payload":' .. ARGV[3] .. '}')
+return 1
+)LUA";
+
+// Events with seq > after, at most `limit` of them (-1: all), without reading the rest:
+// seqs are consecutive in the list (one INCR per push, oldest trimmed), so the index is
+// known from the first seq. When they are not (a foreign writer, a lost seq key) the
+// whole list comes back and the caller filters. KEYS: events. ARGV: after, limit.
+inline constexpr char eventsAfter[] = R"LUA(
+local n = redis.call('LLEN', KEYS[1])
+if n == 0 then return {} end
+local first = tonumber(string.match(redis.call('LINDEX', KEYS[1], 0), ',"seq":(%d+)}$'))
+local last = tonumber(string.match(redis.call('LINDEX', KEYS[1], -1), ',"seq":(%d+)}$'))
+if not first or not last or last - first ~= n - 1 then
+  return redis.call('LRANGE', KEYS[1], 0, -1)
+end
+local start = math.max(0, tonumber(ARGV[1]) - first + 1)
+if start >= n then return {} end
+local stop = -1
+if tonumber(ARGV[2]) >= 0 then stop = start + tonumber(ARGV[2]) - 1 end
+return redis.call('LRANGE', KEYS[1], start, stop)
+)LUA";
+
+// KEYS: session, events, chains, commands, input. PTTL of each.
+inline constexpr char ttl[] = R"LUA(
+local out = {}
+for i = 1, 5 do out[i] = redis.call('PTTL', KEYS[i]) end
+return out
+)LUA";
+
+} // namespace Afw::RedisScripts

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+#include "jsonscan.h"
+
+#include <cstring>
+
+namespace Afw {
+
+namespace {
+constexpr int kMaxDepth = 512;
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+} // namespace
+
+JsonScan::JsonScan(std::initializer_list<const char *> keys)
+{
+    for (const char *k : keys) {
+        if (m_keyCount < 8)
+            m_keys[m_keyCount++] = k;
+    }
+}
+
+bool JsonScan::fail(const char *why)
+{
+    m_error = why;
+    m_errorOffset = m_p - m_begin;
+    return false;
+}
+
+void JsonScan::skipSpace()
+{
+    while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\n' || *m_p == '\r'))
+        ++m_p;
+}
+
+bool JsonScan::scan(QByteArrayView json)
+{
+    m_begin = m_p = json.data();
+    m_end = m_p + json.size();
+    m_isObject = false;
+    for (auto &m : m_members)
+        m = Member{};
+    skipSpace();
+    if (m_p < m_end && *m_p == '{')
+        m_isObject = true;
+    if (!value(0))
+        return false;
+    skipSpace();
+    if (m_p != m_end)
+        return fail("garbage after JSON value");
+    return true;
+}
+
+bool JsonScan::value(int depth)
+{
+    skipSpace();
+    if (m_p >= m_end)
+        return fail("unexpected end of input");
+    switch (*m_p) {
+    case '{':
+        return object(depth + 1);
+    case '[':
+        return array(depth + 1);
+    case '"':
+        return string(nullptr);
+    case 't':
+        return literal("true");
+    case 'f':
+        return literal("false");
+    case 'n':
+        return literal("null");
+    default:
+        return number();
+    }
+}
+
+bool JsonScan::object(int depth)
+{
+    if (depth > kMaxDepth)
+        return fail("nesting too deep");
+    ++m_p; // {
+    skipSpace();
+    if (m_p < m_end && *m_p == '}') {
+        ++m_p;
+        return true;
+    }
+    for (;;) {
+        skipSpace();
+        if (m_p >= m_end || *m_p != '"')
+            return fail("expected a member name");
+        const char *keyStart = m_p + 1;
+        QString decodedKey;
+        const bool top = depth == 1;
+        if (!string(top ? &decodedKey : nullptr))
+            return false;
+        const qsizetype keyLen = m_p - keyStart - 1;
+        skipSpace();
+        if (m_p >= m_end || *m_p != ':')
+            return fail("expected ':'");
+        ++m_p;
+        int wanted = -1;
+        if (top) {
+            for (int i = 0; i < m_keyCount; ++i) {
+                const bool plain = qsizetype(std::strlen(m_keys[i])) == keyLen
+                                   && std::memcmp(keyStart, m_keys[i], size_t(keyLen)) == 0;
+                if (plain || decodedKey == QLatin1String(m_keys[i])) {
+                    wanted = i;
+                    break;
+                }
+            }
+        }
+        skipSpace();
+        if (wanted >= 0) {
+            Member &m = m_members[wanted]; // a repeated key: the last one wins, as in QJsonObject
+            m = Member{};
+            m.present = true;
+            if (m_p < m_end && *m_p == '"') {
+                m.isString = true;
+                if (!string(&m.value))
+                    return false;
+            } else if (!value(depth)) {
+                return false;
+            }
+        } else if (!value(depth)) {
+            return false;
+        }
+        skipSpace();
+        if (m_p < m_end && *m_p == ',') {
+            ++m_p;
+            continue;
+        }
+        if (m_p < m_end && *m_p == '}') {
+            ++m_p;
+            return true;
+        }
+        return fail("expected ',' or '}'");
+    }
+}
+
+bool JsonScan::array(int depth)
+{
+    if (depth > kMaxDepth)
+        return fail("nesting too deep");
+    ++m_p; // [
+    skipSpace();
+    if (m_p < m_end && *m_p == ']') {
+        ++m_p;
+        return true;
+    }
+    for (;;) {
+        if (!value(depth))
+            return false;
+        skipSpace();
+        if (m_p < m_end && *m_p == ',') {
+            ++m_p;
+            continue;
+        }
+        if (m_p < m_end && *m_p == ']') {
+            ++m_p;
+            return true;
+        }
+        return fail("expected ',' or ']'");
+    }
+}
+
+bool JsonScan::string(QString *decoded)
+{
+    ++m_p; // opening quote
+    const char *start = m_p;
+    bool escaped = false;
+    while (m_p < m_end) {
+        const auto c = static_cast<unsigned char>(*m_p);
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return fail("control character in string");
+        if (c == '\\') {
+            escaped = true;
+            if (m_end - m_p < 2)
+                return fail("unterminated string");
+            const char e = m_p[1];
+            if (e == 'u') {
+                if (m_end - m_p < 6)
+                    return fail("bad \\u escape");
+                for (int k = 2; k < 6; ++k) {
+                    if (hexValue(m_p[k]) < 0)
+                        return fail("bad \\u escape");
+                }
+                m_p += 6;
+                continue;
+            }
+            if (!std::strchr("\"\\/bfnrt", e) || e == 0)
+                return fail("bad escape");
+            m_p += 2;
+            continue;
+        }
+        if (c < 0x80) {
+            ++m_p;
+            continue;
+        }
+        // UTF-8: well-formed sequences only (no overlongs, surrogates or > U+10FFFF).
+        int len = 0;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0;
+            if (c == 0xED)
+                hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            if (c == 0xF4)
+                hi = 0x8F;
+        } else {
+            return fail("invalid UTF-8");
+        }
+        if (m_end - m_p < len)
+            return fail("invalid UTF-8");
+        const auto c1 = static_cast<unsigned char>(m_p[1]);
+        if (c1 < lo || c1 > hi)
+            return fail("invalid UTF-8");
+        for (int k = 2; k < len; ++k) {
+            const auto ck = static_cast<unsigned char>(m_p[k]);
+            if (ck < 0x80 || ck > 0xBF)
+                return fail("invalid UTF-8");
+        }
+        m_p += len;
+    }
+    if (m_p >= m_end)
+        return fail("unterminated string");
+    const char *end = m_p;
+    ++m_p; // closing quote
+    if (!decoded)
+        return true;
+    if (!escaped) {
+        *decoded = QString::fromUtf8(start, end - start);
+        return true;
+    }
+    // Escapes are rare in the fields we pick; decode them the simple way.
+    QString out;
+    for (const char *q = start; q < end;) {
+        if (*q != '\\') {
+            const char *run = q;
+            while (q < end && *q != '\\')
+                ++q;
+            out += QString::fromUtf8(run, q - run);
+            continue;
+        }
+        const char e = q[1];
+        if (e == 'u') {
+            char16_t u = 0;
+            for (int k = 2; k < 6; ++k)
+                u = char16_t(u * 16 + hexValue(q[k]));
+            out += QChar(u);
+            q += 6;
+            continue;
+        }
+        static const char from[] = "\"\\/bfnrt";
+        static const char to[] = "\"\\/\b\f\n\r\t";
+        out += QLatin1Char(to[std::strchr(from, e) - from]);
+        q += 2;
+    }
+    *decoded = out;
+    return true;
+}
+
+bool JsonScan::number()
+{
+    const char *s = m_p;
+    if (m_p < m_end && *m_p == '-')
+        ++m_p;
+    if (m_p >= m_end)
+        return fail("illegal value");
+    if (*m_p == '0') {
+        ++m_p;
+    } else if (*m_p >= '1' && *m_p <= '9') {
+        while (m_p < m_end && *m_p >= '0' && *m_p <= '9')
+            ++m_p;
+    } else {
+        m_p = s;
+        return fail("illegal value");
+    }
+    if (m_p < m_end && *m_p == '.') {
+        ++m_p;
+        const char *d = m_p;
+        while (m_p < m_end && *m_p >= '0' && *m_p <= '9')
+            ++m_p;
+        if (m_p == d)
+            return fail("illegal number");
+    }
+    bool exponent = false;
+    if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
+        exponent = true;
+        ++m_p;
+        if (m_p < m_end && (*m_p == '+' || *m_p == '-'))
+            ++m_p;
+        const char *d = m_p;
+        while (m_p < m_end && *m_p >= '0' && *m_p <= '9')
+            ++m_p;
+        if (m_p == d)
+            return fail("illegal number");
+    }
+    // QJsonDocument (batch route, fold, Qt clients) refuses what a double cannot hold
+    // (1e400, 1e-400): refuse it too, or the stored event could not be read back.
+    // Only an exponent or a long literal can be out of range.
+    if (exponent || m_p - s > 15) {
+        bool ok = false;
+        QByteArray::fromRawData(s, m_p - s).toDouble(&ok);
+        if (!ok)
+            return fail("illegal number");
+    }
+    return true;
+}
+
+bool JsonScan::literal(const char *word)
+{
+    const size_t n = std::strlen(word);
+    if (size_t(m_end - m_p) < n || std::memcmp(m_p, word, n) != 0)
+        return fail("illegal value");
+    m_p += n;
+    return true;
+}
+
+} // namespace Afw
