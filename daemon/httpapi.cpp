@@ -146,7 +146,7 @@ void Reply::send(int status, const QByteArray &body, const QByteArray &contentTy
     if (!m_connection)
         return; // the client left while storage answered
     QByteArray out;
-    out.reserve(200 + body.size());
+    out.reserve(256 + (body.size() <= 4096 ? body.size() : 0));
     out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     if (status != 204)
         out += "Content-Type: " + contentType + "\r\n";
@@ -156,8 +156,14 @@ void Reply::send(int status, const QByteArray &body, const QByteArray &contentTy
     if (m_close)
         out += "Connection: close\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
-    out += body;
-    m_connection->respond(m_slot, std::move(out), m_close);
+    // A small body joins the head (one write); a large one is written as it is
+    // rather than copied once more.
+    if (body.size() <= 4096) {
+        out += body;
+        m_connection->respond(m_slot, std::move(out), {}, m_close);
+    } else {
+        m_connection->respond(m_slot, std::move(out), body, m_close);
+    }
 }
 
 void Reply::json(int status, const QJsonObject &body)
@@ -295,7 +301,8 @@ bool HttpApi::isAuthorized(const HttpRequest &request, bool allowQueryKey) const
         return true;
     const QByteArray key = m_config.apiKey.toUtf8();
     const QByteArray auth = request.value(QByteArrayLiteral("authorization"));
-    if (auth.startsWith("Bearer ") && constantTimeEquals(auth.mid(7).trimmed(), key))
+    if (auth.size() > 7 && qstrnicmp(auth.constData(), "bearer ", 7) == 0
+        && constantTimeEquals(auth.mid(7).trimmed(), key))
         return true;
     const QByteArray header = request.value(QByteArrayLiteral("x-api-key"));
     if (!header.isEmpty() && constantTimeEquals(header, key))
@@ -340,12 +347,15 @@ void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, q
     }
     // Segments are split before percent-decoding, so an encoded '/' stays inside its
     // segment (and then fails id validation) instead of changing the route.
-    const QList<QByteArray> rawSegs = request.rawPath.split('/');
+    // One trailing slash is forgiven; an empty segment inside the path is kept, so that
+    // "/api/sessions//chains" is an empty (invalid) id, not session "chains".
+    QList<QByteArray> rawSegs = request.rawPath.split('/');
+    rawSegs.removeFirst();
+    if (rawSegs.size() > 1 && rawSegs.last().isEmpty())
+        rawSegs.removeLast();
     QStringList segs;
-    for (const QByteArray &s : rawSegs) {
-        if (!s.isEmpty())
-            segs << QString::fromUtf8(QByteArray::fromPercentEncoding(s));
-    }
+    for (const QByteArray &s : std::as_const(rawSegs))
+        segs << QString::fromUtf8(QByteArray::fromPercentEncoding(s));
     const Route *match = nullptr;
     QStringList allowed;
     for (const Route &r : std::as_const(m_routes)) {
@@ -728,9 +738,9 @@ void HttpApi::getEvents(Call &c)
     const QString id = c.params.at(0);
     whenReady(m_storage->events(id, q), "events", c.reply,
               [id, reply = c.reply](const Result<QList<StoredEvent>> &r) {
-                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
-                                       + QByteArray::number(r.value.size()) + R"(,"events":)"
-                                       + joinEventsArray(r.value) + '}');
+                  const QByteArray head = R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                          + QByteArray::number(r.value.size()) + R"(,"events":)";
+                  reply->send(200, joinEventsArray(r.value, head, "}"));
               });
 }
 
@@ -750,9 +760,10 @@ void HttpApi::recentEvents(Call &c)
     const QString cutoff = isoFromMs(*q.sinceMs);
     whenReady(m_storage->events(id, q), "events", c.reply,
               [id, cutoff, reply = c.reply](const Result<QList<StoredEvent>> &r) {
-                  reply->send(200, R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
-                                       + QByteArray::number(r.value.size()) + R"(,"cutoffTime":")"
-                                       + cutoff.toUtf8() + R"(","events":)" + joinEventsArray(r.value) + '}');
+                  const QByteArray head = R"({"sessionId":")" + id.toUtf8() + R"(","count":)"
+                                          + QByteArray::number(r.value.size()) + R"(,"cutoffTime":")"
+                                          + cutoff.toUtf8() + R"(","events":)";
+                  reply->send(200, joinEventsArray(r.value, head, "}"));
               });
 }
 

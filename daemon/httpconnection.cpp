@@ -155,7 +155,7 @@ bool HttpConnection::peekUpgrade()
     if (req.value("upgrade").compare("websocket", Qt::CaseInsensitive) != 0)
         return false;
     const quint64 slot = m_nextSlot++;
-    m_out.push_back({slot, {}, false, false});
+    m_out.push_back({slot, {}, {}, false, false});
     if (m_upgrade(req, this, slot))
         return true; // the socket is gone
     // Refused (answered in `slot`): drop the handshake bytes and close after the answer.
@@ -326,15 +326,16 @@ void HttpConnection::complete()
 {
     m_state = m_request.keepAlive ? State::Headers : State::Closing;
     const quint64 slot = m_nextSlot++;
-    m_out.push_back({slot, {}, false, !m_request.keepAlive});
+    m_out.push_back({slot, {}, {}, false, !m_request.keepAlive});
     m_handler(std::exchange(m_request, HttpRequest{}), this, slot);
 }
 
-void HttpConnection::respond(quint64 slot, QByteArray bytes, bool close)
+void HttpConnection::respond(quint64 slot, QByteArray head, QByteArray body, bool close)
 {
     for (Slot &s : m_out) {
         if (s.id == slot) {
-            s.bytes = std::move(bytes);
+            s.bytes = std::move(head);
+            s.body = std::move(body);
             s.done = true;
             s.close = s.close || close;
             break;
@@ -351,6 +352,8 @@ void HttpConnection::flush()
         Slot s = std::move(m_out.front());
         m_out.pop_front();
         m_socket->write(s.bytes);
+        if (!s.body.isEmpty())
+            m_socket->write(s.body);
         if (s.close) {
             m_state = State::Closing;
             m_out.clear();
@@ -376,7 +379,7 @@ void HttpConnection::abortWith(int status, const QByteArray &error)
         m_socket->abort();
         return;
     }
-    m_out.push_back({m_nextSlot++, errorResponse(status, error, m_limits.corsOrigin), true, true});
+    m_out.push_back({m_nextSlot++, errorResponse(status, error, m_limits.corsOrigin), {}, true, true});
     flush();
 }
 

@@ -40,7 +40,7 @@ public:
     ~HttpConnection() override;
 
     // Fills a response slot; written when every earlier slot has been.
-    void respond(quint64 slot, QByteArray bytes, bool close);
+    void respond(quint64 slot, QByteArray head, QByteArray body, bool close);
     // Gives the socket away (WebSocket upgrade). The connection deletes itself later.
     QTcpSocket *releaseSocket();
     static qint64 nowMs(); // monotonic
@@ -57,6 +57,7 @@ private:
     {
         quint64 id;
         QByteArray bytes;
+        QByteArray body; // written after bytes, when large enough not to be copied into it
         bool done = false;
         bool close = false;
     };

@@ -119,13 +119,14 @@ StampedEvent stampEvent(const IncomingEvent &event, qint64 seq)
     return out;
 }
 
-QByteArray joinEventsArray(const QList<StoredEvent> &events)
+QByteArray joinEventsArray(const QList<StoredEvent> &events, QByteArrayView prefix, QByteArrayView suffix)
 {
-    qsizetype total = 2;
+    qsizetype total = prefix.size() + suffix.size() + 2;
     for (const auto &e : events)
         total += e.json.size() + 1;
     QByteArray out;
     out.reserve(total);
+    out.append(prefix);
     out.append('[');
     for (qsizetype i = 0; i < events.size(); ++i) {
         if (i)
@@ -133,6 +134,7 @@ QByteArray joinEventsArray(const QList<StoredEvent> &events)
         out.append(events.at(i).json);
     }
     out.append(']');
+    out.append(suffix);
     return out;
 }
 

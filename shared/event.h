@@ -60,7 +60,9 @@ struct StoredEvent
     QByteArray json;
 };
 
-// Joins stored events into a JSON array without re-encoding them.
-QByteArray joinEventsArray(const QList<StoredEvent> &events);
+// prefix + a JSON array of the stored events + suffix, without re-encoding them and
+// in one allocation (a GET of 1,000 events is ~600 KiB).
+QByteArray joinEventsArray(const QList<StoredEvent> &events, QByteArrayView prefix = {},
+                           QByteArrayView suffix = {});
 
 } // namespace Afw

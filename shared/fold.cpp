@@ -207,6 +207,17 @@ void ChainFold::decorateSession(QJsonObject &session) const
     session.insert(QLatin1String("criticalErrors"), m_criticalErrors);
 }
 
+QString chainIdOf(const IncomingEvent &event, qint64 seq)
+{
+    if (!event.type.startsWith(QLatin1String("chain:")))
+        return {};
+    const QString given = event.object().value(QLatin1String("chainId")).toString();
+    if (!given.isEmpty() && isValidId(given))
+        return given;
+    return event.type == QLatin1String("chain:compiled") ? QStringLiteral("chain-") + QString::number(seq)
+                                                         : QString();
+}
+
 std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event)
 {
     if (event.type != QLatin1String("session:started"))

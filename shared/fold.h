@@ -43,6 +43,11 @@ private:
     int m_criticalErrors = 0;
 };
 
+// The chain a chain:* event names, as the fold would call it (chainId when valid,
+// chain-<seq> for a chain:compiled without one); empty for other events. Lets a
+// backend count a session's chains without folding its events.
+QString chainIdOf(const IncomingEvent &event, qint64 seq);
+
 // session:started creates a session from the event; nullopt for other types.
 std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event);
 // session:started moves a pending session to in_progress, session:ended marks it

@@ -6,7 +6,7 @@
 namespace Afw {
 
 namespace {
-constexpr int kMaxDepth = 512;
+constexpr int kMaxDepth = 1024; // QJsonDocument's limit too
 
 int hexValue(char c)
 {

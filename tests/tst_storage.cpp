@@ -221,6 +221,69 @@ private Q_SLOTS:
         QCOMPARE(all.value.last().seq, 8);
     }
 
+    void afterSeqPagesACappedList()
+    {
+        StorageLimits limits;
+        limits.maxEventsPerSession = 5;
+        auto s = make(limits);
+        const QString id = uid("s");
+        for (int i = 0; i < 12; ++i) // seqs 8..12 remain
+            QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        auto seqs = [&](std::optional<qint64> after, int limit) {
+            EventQuery q;
+            q.afterSeq = after;
+            q.limit = limit;
+            QList<qint64> out;
+            for (const auto &e : await(s->events(id, q)).value)
+                out.append(e.seq);
+            return out;
+        };
+        QCOMPARE(seqs(0, -1), (QList<qint64>{8, 9, 10, 11, 12}));
+        QCOMPARE(seqs(3, 2), (QList<qint64>{8, 9}));
+        QCOMPARE(seqs(9, 2), (QList<qint64>{10, 11}));
+        QCOMPARE(seqs(11, 10), (QList<qint64>{12}));
+        QCOMPARE(seqs(12, -1), QList<qint64>{});
+        QCOMPARE(seqs(std::nullopt, 2), (QList<qint64>{8, 9}));
+    }
+
+    void eachWriteAnnouncedOnce()
+    {
+        auto s = make();
+        QSignalSpy added(s.get(), &Storage::eventAdded);
+        QSignalSpy acked(s.get(), &Storage::commandAcked);
+        QSignalSpy queued(s.get(), &Storage::commandQueued);
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
+        Command c;
+        c.id = uid("cmd");
+        QVERIFY(await(s->queueCommand(id, c)).ok());
+        QVERIFY(await(s->ackCommand(c.id, {{QStringLiteral("commandId"), c.id}})).ok());
+        QTRY_COMPARE(acked.size(), 1); // the last write: the earlier ones were announced before
+        QCOMPARE(added.size(), 1);
+        QCOMPARE(added.at(0).at(0).toString(), id);
+        QCOMPARE(queued.size(), 1);
+        QCOMPARE(acked.at(0).at(0).toString(), id); // the ack names the command's session
+        QCOMPARE(QJsonDocument::fromJson(acked.at(0).at(1).toByteArray()).object().value(QStringLiteral("commandId")).toString(),
+                 c.id);
+    }
+
+    void listingCountsChains()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:compiled")))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:compiled")))).ok());
+        Chain c;
+        c.id = uid("chain");
+        QVERIFY(await(s->addChain(id, c)).ok());
+        auto rows = await(s->listSessions({}));
+        QVERIFY(rows.ok());
+        QCOMPARE(rows.value.size(), 1);
+        QCOMPARE(rows.value.first().chainsCount, 3);
+    }
+
     void batch()
     {
         auto s = make();

@@ -149,8 +149,12 @@ QFuture<Result<QList<SessionRow>>> MemoryStorage::listSessions(const SessionFilt
             continue;
         if (!filter.user.isEmpty() && s.user != filter.user)
             continue;
-        const int stored = alive(e->chains) ? int(e->chains.value.size()) : 0;
-        rows.append({s, e->chainsCompiled + stored});
+        QSet<QString> ids = alive(e->events) ? e->chainIds : QSet<QString>{};
+        if (alive(e->chains)) {
+            for (const Chain &c : std::as_const(e->chains.value))
+                ids.insert(c.id);
+        }
+        rows.append({s, int(ids.size())});
     }
     std::sort(rows.begin(), rows.end(), [](const SessionRow &a, const SessionRow &b) {
         return a.session.startedAtMs != b.session.startedAtMs
@@ -175,8 +179,8 @@ AddedEvent MemoryStorage::append(const IncomingEvent &in)
     if (list.size() > m_limits.maxEventsPerSession)
         list.remove(0, list.size() - m_limits.maxEventsPerSession);
     e.events.expiresAt = deadline;
-    if (in.type == QLatin1String("chain:compiled"))
-        ++e.chainsCompiled;
+    if (const QString chainId = chainIdOf(in, seq); !chainId.isEmpty())
+        e.chainIds.insert(chainId);
 
     // Session records follow events (API.md): created by session:started, ended by
     // session:ended; any event keeps an existing session alive.

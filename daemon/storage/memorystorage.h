@@ -3,6 +3,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 
 #include "storage.h"
@@ -60,7 +61,7 @@ private:
         Part<QList<Chain>> chains;
         Part<QList<QByteArray>> commands;
         Part<QList<QByteArray>> inputs;
-        int chainsCompiled = 0; // chain:compiled events seen, for the listing's chainsCount
+        QSet<QString> chainIds; // chains named by events, for the listing's chainsCount
     };
 
     qint64 now() const { return m_clock.elapsed(); }
