@@ -111,6 +111,9 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits, Han
       m_upgrade(std::move(upgrade)), m_lastActivityMs(monotonicMs())
 {
     socket->setParent(this);
+    // Responses are written whole; Nagle would only hold back the next one until the
+    // client's delayed ACK (40 ms) when a head and a large body go in two writes.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
         if (m_state == State::Closing && m_socket->bytesToWrite() == 0)

@@ -19,7 +19,8 @@ namespace Afw {
  *
  * Keys beyond API.md, both with the session TTL:
  *  - `<prefix>chaincount:<id>` integer, chain:compiled events seen (the listing's chainsCount);
- *  - `<prefix>command:<commandId>` string, the command's session id (acks name their session).
+ *  - `<prefix>command:<commandId>` string, the command's session id (acks name their session);
+ *    deleteSession leaves these to expire, it cannot list them cheaply.
  * Pub/sub: `<prefix>events` carries `{"sessionId","event","timestamp"}`; `<prefix>commands`
  * carries `{"kind":"command"|"input"|"ack","sessionId",["commandId",]"payload"}`.
  *
