@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "wsclient.h"
 #include "redisclient.h"
 #include "redisserver.h"
 #include "redissubscriber.h"
@@ -43,50 +44,7 @@ Redis::Reply await(const QFuture<Redis::Reply> &f)
     return f.result();
 }
 
-// A WebSocket client that keeps every frame, parsed.
-class WsClient : public QObject
-{
-public:
-    WsClient()
-    {
-        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-            frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
-        });
-    }
-    bool open(quint16 port)
-    {
-        socket.open(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(port)));
-        return QTest::qWaitFor([this] { return count(u"subscription_confirmed"_s) >= 1; }, kWaitMs);
-    }
-    qsizetype count(const QString &type, const QString &sessionId = {}) const
-    {
-        qsizetype n = 0;
-        for (const QJsonObject &o : frames) {
-            if (o.value("type"_L1).toString() == type
-                && (sessionId.isEmpty() || o.value("sessionId"_L1).toString() == sessionId))
-                ++n;
-        }
-        return n;
-    }
-    bool subscribe(const QString &sessionId)
-    {
-        const qsizetype before = count(u"subscription_confirmed"_s, sessionId);
-        socket.sendTextMessage(QString::fromUtf8(
-            json({{"type"_L1, "subscribe"_L1}, {"sessionId"_L1, sessionId}})));
-        return QTest::qWaitFor(
-            [&] { return count(u"subscription_confirmed"_s, sessionId) > before; }, kWaitMs);
-    }
-    // ping -> pong: whatever the server sent before the pong has arrived.
-    bool roundTrip()
-    {
-        const qsizetype before = count(u"pong"_s);
-        socket.sendTextMessage(u"{\"type\":\"ping\"}"_s);
-        return QTest::qWaitFor([&] { return count(u"pong"_s) > before; }, kWaitMs);
-    }
-
-    QWebSocket socket;
-    QList<QJsonObject> frames;
-};
+using Afw::Test::WsClient;
 
 // GET .../commands in a loop against one daemon, collecting every drained command id.
 class Poller : public QObject

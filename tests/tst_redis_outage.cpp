@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "wsclient.h"
 #include "redisclient.h"
 #include "redisserver.h"
 #include "storage/storage.h"
@@ -46,39 +47,7 @@ Redis::Reply await(const QFuture<Redis::Reply> &f)
     return f.result();
 }
 
-class WsClient : public QObject
-{
-public:
-    WsClient()
-    {
-        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
-            frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
-        });
-        connect(&socket, &QWebSocket::disconnected, this, [this] { ++disconnects; });
-    }
-    qsizetype count(const QString &type, const QString &sessionId = {}) const
-    {
-        qsizetype n = 0;
-        for (const QJsonObject &o : frames) {
-            if (o.value("type"_L1).toString() == type
-                && (sessionId.isEmpty() || o.value("sessionId"_L1).toString() == sessionId))
-                ++n;
-        }
-        return n;
-    }
-    bool open(quint16 port, const QString &sessionId)
-    {
-        socket.open(QUrl(u"ws://127.0.0.1:%1/ws"_s.arg(port)));
-        if (!QTest::qWaitFor([this] { return count(u"subscription_confirmed"_s) >= 1; }, kWaitMs))
-            return false;
-        socket.sendTextMessage(QString::fromUtf8(json({{"type"_L1, "subscribe"_L1}, {"sessionId"_L1, sessionId}})));
-        return QTest::qWaitFor([&] { return count(u"subscription_confirmed"_s, sessionId) >= 1; }, kWaitMs);
-    }
-
-    QWebSocket socket;
-    QList<QJsonObject> frames;
-    int disconnects = 0;
-};
+using Afw::Test::WsClient;
 
 // POSTs events one after the other, recording each status and the slowest answer.
 class Poster : public QObject
@@ -230,7 +199,7 @@ private Q_SLOTS:
 
         const QString id = uid("killed");
         WsClient ws;
-        QVERIFY(ws.open(d->port(), id));
+        QVERIFY((ws.open(d->port()) && ws.subscribe(id)));
         Poster poster(m_nam, url(*d, u"/api/events"_s), id);
         poster.start();
         QTRY_VERIFY_WITH_TIMEOUT(poster.statuses.value(201) >= 5, kWaitMs);

@@ -116,12 +116,7 @@ QFuture<Result<Session>> MemoryStorage::updateSession(const QString &id, const S
     if (!e || e->session.expiresAt < 0)
         return failed<Session>(StorageError::NotFound);
     Session &s = e->session.value;
-    if (u.status)
-        s.setStatus(*u.status, nowMs());
-    if (u.summary)
-        s.summary = *u.summary;
-    if (u.endReason)
-        s.endReason = *u.endReason;
+    u.applyTo(s, nowMs());
     e->session.expiresAt = now() + m_limits.sessionTtlMs;
     Q_EMIT sessionChanged(id);
     return ready(s);

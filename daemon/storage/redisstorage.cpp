@@ -374,12 +374,7 @@ QFuture<Result<Session>> RedisStorage::updateSession(const QString &id, const Se
     editSession(
         id,
         [u](Session &s) {
-            if (u.status)
-                s.setStatus(*u.status, nowMs());
-            if (u.summary)
-                s.summary = *u.summary;
-            if (u.endReason)
-                s.endReason = *u.endReason;
+            u.applyTo(s, nowMs());
             return true;
         },
         "updateSession", [p](Result<Session> r) { p.resolve(std::move(r)); }, 8);

@@ -61,6 +61,16 @@ struct SessionUpdate
     std::optional<Status> status;
     std::optional<QString> summary;
     std::optional<QString> endReason;
+
+    void applyTo(Session &s, qint64 nowMs) const
+    {
+        if (status)
+            s.setStatus(*status, nowMs);
+        if (summary)
+            s.summary = *summary;
+        if (endReason)
+            s.endReason = *endReason;
+    }
 };
 
 struct CreatedSession
