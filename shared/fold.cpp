@@ -207,12 +207,17 @@ void ChainFold::decorateSession(QJsonObject &session) const
     session.insert(QLatin1String("criticalErrors"), m_criticalErrors);
 }
 
-QString chainIdOf(const IncomingEvent &event, qint64 seq)
+QString namedChainId(const IncomingEvent &event)
 {
     if (!event.type.startsWith(QLatin1String("chain:")))
         return {};
     const QString given = event.object().value(QLatin1String("chainId")).toString();
-    if (!given.isEmpty() && isValidId(given))
+    return isValidId(given) ? given : QString();
+}
+
+QString chainIdOf(const IncomingEvent &event, qint64 seq)
+{
+    if (QString given = namedChainId(event); !given.isEmpty())
         return given;
     return event.type == QLatin1String("chain:compiled") ? QStringLiteral("chain-") + QString::number(seq)
                                                          : QString();

@@ -47,6 +47,8 @@ private:
 // chain-<seq> for a chain:compiled without one); empty for other events. Lets a
 // backend count a session's chains without folding its events.
 QString chainIdOf(const IncomingEvent &event, qint64 seq);
+// The valid chainId a chain:* event carries, or empty.
+QString namedChainId(const IncomingEvent &event);
 
 // session:started creates a session from the event; nullopt for other types.
 std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event);

@@ -318,7 +318,7 @@ private Q_SLOTS:
             {kPrefix + "chain:" + chain.id.toUtf8(), "string", day},
             {kPrefix + "commands:" + sid, "list", fiveMin},
             {kPrefix + "input:" + sid, "list", fiveMin},
-            {kPrefix + "chaincount:" + sid, "string", day},
+            {kPrefix + "chainids:" + sid, "set", day},
         };
         for (const Expect &e : expected) {
             QCOMPARE(await(m_raw->command({"TYPE", e.key})).str, e.type);

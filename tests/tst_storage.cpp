@@ -282,6 +282,17 @@ private Q_SLOTS:
         QVERIFY(rows.ok());
         QCOMPARE(rows.value.size(), 1);
         QCOMPARE(rows.value.first().chainsCount, 3);
+
+        // Chains are counted by distinct id: a named chain compiled twice, started, and
+        // replaced by a stored chain of the same id is one chain.
+        const QString named = uid("named");
+        for (const char *type : {"chain:compiled", "chain:compiled", "chain:started"})
+            QVERIFY(await(s->addEvent(makeEvent(id, QLatin1String(type), nowMs(), {{QStringLiteral("chainId"), named}}))).ok());
+        Chain same;
+        same.id = named;
+        QVERIFY(await(s->addChain(id, same)).ok());
+        rows = await(s->listSessions({}));
+        QCOMPARE(rows.value.first().chainsCount, 4);
     }
 
     void batch()

@@ -11,10 +11,11 @@
 
 namespace Afw::RedisScripts {
 
-// KEYS: events, seq, session, index, chaincount
+// KEYS: events, seq, session, index, chainids
 // ARGV: event bytes without `,"seq":N}`, cap, ttl ms, channel, sessionId,
 //       session JSON to create ("" unless session:started), startedAt ms,
-//       "1" for chain:compiled, "1" to return the session (session:* events), ISO now
+//       the chain the event names ("" none, "=seq" for chain-<seq>: '=' is never in an
+//       id), "1" to return the session (session:* events), ISO now
 // Returns {seq, created (0/1), current session JSON or nil}.
 inline constexpr char addEvent[] = R"LUA(
 local seq = redis.call('INCR', KEYS[2])
@@ -24,8 +25,10 @@ local ev = ARGV[1] .. ',"seq":' .. seq .. '}'
 redis.call('RPUSH', KEYS[1], ev)
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 redis.call('PEXPIRE', KEYS[1], ttl)
-if ARGV[8] == '1' then
-  redis.call('INCR', KEYS[5])
+if ARGV[8] ~= '' then
+  local chain = ARGV[8]
+  if chain == '=seq' then chain = 'chain-' .. seq end
+  redis.call('SADD', KEYS[5], chain)
   redis.call('PEXPIRE', KEYS[5], ttl)
 end
 local created = 0
@@ -65,7 +68,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 )LUA";
 
-// KEYS: session, events, seq, chains, commands, input, chaincount, index
+// KEYS: session, events, seq, chains, commands, input, chainids, index
 // ARGV: id, chain key prefix ("<prefix>chain:"). Returns 0 when there is no session.
 inline constexpr char deleteSession[] = R"LUA(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -83,7 +86,8 @@ return 1
 
 // One page of the session index, newest first, pruned of ids whose session expired.
 // KEYS: index. ARGV: prefix, start, count.
-// Returns {removed, idsRead, id1, json1, chainsLen1, compiled1, id2, ...}.
+// Returns {removed, idsRead, id1, json1, chainsCount1, 0, id2, ...}: chainsCount is the
+// number of distinct chain ids, named by events or stored.
 inline constexpr char listPage[] = R"LUA(
 local p = ARGV[1]
 local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[2], tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1)
@@ -94,8 +98,17 @@ for _, id in ipairs(ids) do
   if s then
     out[#out + 1] = id
     out[#out + 1] = s
-    out[#out + 1] = redis.call('LLEN', p .. 'chains:' .. id)
-    out[#out + 1] = tonumber(redis.call('GET', p .. 'chaincount:' .. id) or '0') or 0
+    local idsKey = p .. 'chainids:' .. id
+    local n = redis.call('SCARD', idsKey)
+    for _, c in ipairs(redis.call('LRANGE', p .. 'chains:' .. id, 0, -1)) do
+      local ok, o = pcall(cjson.decode, c)
+      if not (ok and type(o) == 'table' and type(o.id) == 'string'
+              and redis.call('SISMEMBER', idsKey, o.id) == 1) then
+        n = n + 1
+      end
+    end
+    out[#out + 1] = n
+    out[#out + 1] = 0
   else
     redis.call('ZREM', KEYS[1], id)
     removed = removed + 1

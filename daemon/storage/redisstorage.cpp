@@ -388,7 +388,7 @@ QFuture<Result<bool>> RedisStorage::deleteSession(const QString &id)
     Promise<bool> p;
     eval(m_scripts.deleteSession,
          {key("sessions", id), key("events", id), key("seq", id), key("chains", id),
-          key("commands", id), key("input", id), key("chaincount", id), m_prefix + "session-index"},
+          key("commands", id), key("input", id), key("chainids", id), m_prefix + "session-index"},
          {id.toUtf8(), m_prefix + "chain:"}, [this, p, id](const Reply &r) {
              if (const StorageError e = errorOf(r, "deleteSession"); e.code != StorageError::None)
                  return p.fail(e);
@@ -458,6 +458,16 @@ void RedisStorage::listPage(const SessionFilter &filter, qint64 start,
 
 // ---------------------------------------------------------------- events
 
+namespace {
+// The chain an event names, for the chainids set (see the addEvent script).
+QByteArray chainArg(const IncomingEvent &event)
+{
+    if (const QString named = namedChainId(event); !named.isEmpty())
+        return named.toUtf8();
+    return event.type == QLatin1String("chain:compiled") ? QByteArrayLiteral("=seq") : QByteArray();
+}
+} // namespace
+
 void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<AddedEvent>)> done)
 {
     const StampedEvent head = stampPrefix(event);
@@ -469,10 +479,10 @@ void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<
     const QString &id = event.sessionId;
     eval(m_scripts.addEvent,
          {key("events", id), key("seq", id), key("sessions", id), m_prefix + "session-index",
-          key("chaincount", id)},
+          key("chainids", id)},
          {head.json, num(m_limits.maxEventsPerSession), num(m_limits.sessionTtlMs),
           eventsChannel(), id.toUtf8(), newSession, num(event.timestampMs),
-          event.type == QLatin1String("chain:compiled") ? QByteArrayLiteral("1") : QByteArrayLiteral("0"),
+          chainArg(event),
           sessionEvent ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), nowIso().toUtf8()},
          [this, event, eventId = head.eventId, done = std::move(done)](const Reply &r) {
              if (const StorageError e = errorOf(r, "addEvent"); e.code != StorageError::None)

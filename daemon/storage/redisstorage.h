@@ -18,7 +18,8 @@ namespace Afw {
  * so several daemons (and the Node original) can share one server.
  *
  * Keys beyond API.md, both with the session TTL:
- *  - `<prefix>chaincount:<id>` integer, chain:compiled events seen (the listing's chainsCount);
+ *  - `<prefix>chainids:<id>` set, the chain ids the session's events name (the listing's
+ *    chainsCount, with the stored chains' ids);
  *  - `<prefix>command:<commandId>` string, the command's session id (acks name their session);
  *    deleteSession leaves these to expire, it cannot list them cheaply.
  * Pub/sub: `<prefix>events` carries `{"sessionId","event","timestamp"}`; `<prefix>commands`
