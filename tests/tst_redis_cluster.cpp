@@ -215,6 +215,49 @@ private Q_SLOTS:
         }
     }
 
+    // afterSeq replay while events keep coming: with Redis the replay is a real round
+    // trip, so live events reach the hub while the stored ones are read, and must be
+    // held, then sent after them, with no gap and no duplicate.
+    void replayWhileEventsArriveHasNoGapOrDuplicate()
+    {
+        const QString id = uid("replay");
+        QVERIFY(createSession(*m_a, id));
+        QList<IncomingEvent> first;
+        for (int i = 0; i < 50; ++i) {
+            const QJsonObject o{{u"sessionId"_s, id}, {u"type"_s, u"step:started"_s}, {u"timestamp"_s, nowIso()}};
+            first.append(*validateEvent(o, {}));
+        }
+        auto stored = m_a->storage()->addEvents(first);
+        QTRY_VERIFY_WITH_TIMEOUT(stored.isFinished(), kWaitMs);
+        QVERIFY(stored.result().ok());
+
+        WsClient late;
+        QVERIFY(late.open(m_b->port()));
+        // Out of firehose mode first (a client with no subscription gets everything,
+        // which would be a different question), then subscribe on B and, without
+        // waiting, store 50 more events through A: their pub/sub echoes race B's
+        // LRANGE for the replay.
+        QVERIFY(late.subscribe(uid("elsewhere")));
+        late.socket.sendTextMessage(QString::fromUtf8(
+            json({{"type"_L1, "subscribe"_L1}, {"sessionId"_L1, id}, {"afterSeq"_L1, 10}})));
+        QList<QFuture<Result<AddedEvent>>> more;
+        for (int i = 0; i < 50; ++i) {
+            const QJsonObject o{{u"sessionId"_s, id}, {u"type"_s, u"step:completed"_s}, {u"timestamp"_s, nowIso()}};
+            more.append(m_a->storage()->addEvent(*validateEvent(o, {})));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(late.count(u"event"_s, id), 90, kWaitMs);
+        QVERIFY(late.roundTrip());
+        QList<qint64> seqs;
+        for (const QJsonObject &o : late.frames) {
+            if (o.value("type"_L1).toString() == "event"_L1)
+                seqs.append(o.value("payload"_L1).toObject().value("seq"_L1).toInteger());
+        }
+        QList<qint64> want;
+        for (qint64 s = 11; s <= 100; ++s)
+            want.append(s);
+        QCOMPARE(seqs, want);
+    }
+
     void commandQueuedOnBIsDrainedOnA()
     {
         const QString id = uid("cmd");
