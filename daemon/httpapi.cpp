@@ -249,14 +249,14 @@ void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
 
 quint16 HttpApi::listen(const QString &host, quint16 port)
 {
-    m_tcp = new QTcpServer(this);
+    m_tcp = new HttpListener(this);
     const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                      : QHostAddress(host);
     if (!m_tcp->listen(address, port)) {
         qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << m_tcp->errorString();
         return 0;
     }
-    connect(m_tcp, &QTcpServer::newConnection, this, &HttpApi::accept);
+    connect(m_tcp, &HttpListener::accepted, this, &HttpApi::accept);
     m_idleTimer.start();
     return m_tcp->serverPort();
 }
@@ -267,20 +267,18 @@ void HttpApi::stopListening()
         m_tcp->close();
 }
 
-void HttpApi::accept()
+void HttpApi::accept(qintptr fd)
 {
-    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
-        auto *c = new HttpConnection(
-            socket, m_limits,
-            [this](HttpRequest &&r, HttpConnection *conn, quint64 slot) { handleRequest(std::move(r), conn, slot); },
-            [this](const HttpRequest &r, HttpConnection *conn, quint64 slot) { return handleUpgrade(r, conn, slot); },
-            this);
-        m_connections.insert(c);
-        connect(c, &HttpConnection::finished, this, [this, c] {
-            m_connections.remove(c);
-            c->deleteLater();
-        });
-    }
+    auto *c = new HttpConnection(
+        fd, m_limits,
+        [this](HttpRequest &&r, HttpConnection *conn, quint64 slot) { handleRequest(std::move(r), conn, slot); },
+        [this](const HttpRequest &r, HttpConnection *conn, quint64 slot) { return handleUpgrade(r, conn, slot); },
+        this);
+    m_connections.insert(c);
+    connect(c, &HttpConnection::finished, this, [this, c] {
+        m_connections.remove(c);
+        c->deleteLater();
+    });
 }
 
 void HttpApi::closeIdleConnections()

@@ -87,7 +87,7 @@ private:
         QString name;
     };
     void addRoute(Method m, const QString &pattern, Handler h);
-    void accept();
+    void accept(qintptr fd);
     void handleRequest(HttpRequest &&request, HttpConnection *connection, quint64 slot);
     bool handleUpgrade(const HttpRequest &request, HttpConnection *connection, quint64 slot);
     void closeIdleConnections();
@@ -124,7 +124,7 @@ private:
     QByteArray m_corsOrigin;
     HttpLimits m_limits;
     QList<Route> m_routes;
-    QTcpServer *m_tcp = nullptr;
+    HttpListener *m_tcp = nullptr;
     QWebSocketServer *m_wsServer = nullptr;
     QSet<HttpConnection *> m_connections;
     QTimer m_idleTimer;

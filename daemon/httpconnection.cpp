@@ -4,7 +4,15 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <cstring>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 namespace Afw {
 
@@ -105,50 +113,76 @@ QByteArray errorResponse(int status, const QByteArray &error, const QByteArray &
 }
 } // namespace
 
-HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits, Handler handler,
+HttpConnection::HttpConnection(qintptr fd, const HttpLimits &limits, Handler handler,
                                UpgradeHandler upgrade, QObject *parent)
-    : QObject(parent), m_socket(socket), m_limits(limits), m_handler(std::move(handler)),
+    : QObject(parent), m_fd(fd), m_limits(limits), m_handler(std::move(handler)),
       m_upgrade(std::move(upgrade)), m_lastActivityMs(monotonicMs())
 {
-    socket->setParent(this);
-    // Responses are written whole; Nagle would only hold back the next one until the
-    // client's delayed ACK (40 ms) when a head and a large body go in two writes.
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_state == State::Closing && m_socket->bytesToWrite() == 0)
-            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-        else if (m_socket->bytesToWrite() < m_limits.maxPendingResponseBytes / 2 && m_pos < m_buffer.size())
-            onReadyRead(); // resume what backpressure paused
-    });
-    connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::finished);
+    ::fcntl(int(fd), F_SETFL, ::fcntl(int(fd), F_GETFL) | O_NONBLOCK);
+    // Responses are written whole; Nagle would only hold back a head and a large body
+    // written apart until the client's delayed ACK (40 ms).
+    const int one = 1;
+    ::setsockopt(int(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    m_readNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+    m_writeNotifier = new QSocketNotifier(fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &HttpConnection::onReadable);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &HttpConnection::onWritable);
 }
 
-HttpConnection::~HttpConnection() = default;
+HttpConnection::~HttpConnection()
+{
+    delete m_readNotifier;
+    delete m_writeNotifier;
+    if (m_fd >= 0)
+        ::close(int(m_fd));
+}
 
 qint64 HttpConnection::nowMs()
 {
     return monotonicMs();
 }
 
+void HttpConnection::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_state = State::Closing;
+    // Notifiers go before the descriptor is closed (or handed on).
+    delete m_readNotifier;
+    delete m_writeNotifier;
+    m_readNotifier = m_writeNotifier = nullptr;
+    if (m_fd >= 0)
+        ::close(int(m_fd));
+    m_fd = -1;
+    Q_EMIT finished();
+}
+
 QTcpSocket *HttpConnection::releaseSocket()
 {
-    QTcpSocket *s = m_socket;
-    s->disconnect(this);
-    s->setParent(nullptr);
-    m_socket = nullptr;
-    m_state = State::Closing;
-    Q_EMIT finished();
-    return s;
+    delete m_readNotifier;
+    delete m_writeNotifier;
+    m_readNotifier = m_writeNotifier = nullptr;
+    auto *socket = new QTcpSocket;
+    socket->setSocketDescriptor(m_fd);
+    m_fd = -1;
+    finish();
+    return socket;
 }
 
 bool HttpConnection::peekUpgrade()
 {
     // Only a GET can be an upgrade; look at its head without consuming it, so that a
     // WebSocket handshake reaches QWebSocketServer intact.
-    if (m_socket->peek(4) != "GET ")
+    char probe[4];
+    if (::recv(int(m_fd), probe, 4, MSG_PEEK) != 4 || std::memcmp(probe, "GET ", 4) != 0)
         return false;
-    const QByteArray head = m_socket->peek(std::min(m_socket->bytesAvailable(), m_limits.maxHeaderBytes));
+    QByteArray head(qsizetype(m_limits.maxHeaderBytes), Qt::Uninitialized);
+    const ssize_t n = ::recv(int(m_fd), head.data(), size_t(head.size()), MSG_PEEK);
+    if (n <= 0)
+        return false;
+    head.truncate(n);
     const qsizetype end = head.indexOf("\r\n\r\n");
     if (end < 0)
         return head.size() < m_limits.maxHeaderBytes; // wait for the rest of the head
@@ -161,29 +195,58 @@ bool HttpConnection::peekUpgrade()
     m_out.push_back({slot, {}, {}, false, false});
     if (m_upgrade(req, this, slot))
         return true; // the socket is gone
-    // Refused (answered in `slot`): drop the handshake bytes and close after the answer.
-    m_socket->skip(end + 4);
+    // Refused (answered in `slot`): drop the handshake bytes, close after the answer.
+    QByteArray sink(end + 4, Qt::Uninitialized);
+    [[maybe_unused]] const ssize_t skipped = ::recv(int(m_fd), sink.data(), size_t(sink.size()), 0);
     m_state = State::Closing;
     return true;
 }
 
-void HttpConnection::onReadyRead()
+void HttpConnection::onReadable()
 {
-    if (!m_socket)
-        return;
     m_lastActivityMs = monotonicMs();
-    if (m_state == State::Closing) {
-        m_socket->skip(m_socket->bytesAvailable());
-        return;
-    }
     if (m_state == State::Headers && m_pos == m_buffer.size() && m_out.empty() && peekUpgrade())
         return;
-    if (m_socket->bytesAvailable() > 0)
-        m_buffer.append(m_socket->readAll());
-    m_inReadyRead = true;
-    while (m_socket && m_state != State::Closing && m_pos < m_buffer.size()) {
-        if (m_socket->bytesToWrite() > m_limits.maxPendingResponseBytes)
-            break; // the client does not read its answers; bytesWritten resumes us
+    // Read what is there (bounded per turn, so one client cannot starve the others).
+    // One scratch buffer for every connection: growing each connection's buffer by a
+    // large chunk per read made glibc consolidate its heap on every request once
+    // many events were stored (a fifth of the CPU).
+    constexpr qsizetype kChunk = 64 * 1024;
+    static char scratch[kChunk];
+    qint64 total = 0;
+    for (;;) {
+        const ssize_t n = ::read(int(m_fd), scratch, size_t(kChunk));
+        if (n > 0)
+            m_buffer.append(scratch, n);
+        if (n > 0) {
+            total += n;
+            if (n < kChunk || total >= 4 * kChunk)
+                break;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        finish(); // 0: the peer closed; < 0: the connection broke
+        return;
+    }
+    if (m_state == State::Closing) {
+        m_buffer.clear(); // discarding what a refused client still sends
+        m_pos = 0;
+        return;
+    }
+    process();
+}
+
+void HttpConnection::process()
+{
+    m_batching = true;
+    while (!m_finished && m_state != State::Closing && m_pos < m_buffer.size()) {
+        if (m_pending.size() - m_pendingPos > m_limits.maxPendingResponseBytes) {
+            m_readNotifier->setEnabled(false); // the client does not read its answers
+            break;
+        }
         if (m_state == State::Headers) {
             if (!parseHeaders())
                 break;
@@ -192,9 +255,9 @@ void HttpConnection::onReadyRead()
         if (!parseBody())
             break;
     }
-    m_inReadyRead = false;
-    if (m_socket && m_socket->bytesToWrite() > 0)
-        m_socket->flush(); // answer now, not on the next loop iteration's write notifier
+    m_batching = false;
+    if (!m_finished && m_pendingPos < m_pending.size())
+        sendPending();
     if (m_pos == m_buffer.size()) {
         m_buffer.clear();
         m_pos = 0;
@@ -202,6 +265,90 @@ void HttpConnection::onReadyRead()
         m_buffer.remove(0, m_pos);
         m_pos = 0;
     }
+}
+
+void HttpConnection::write(const QByteArray &head, const QByteArray &body)
+{
+    if (m_finished)
+        return;
+    if (m_batching) {
+        // Answers to pipelined requests read in one go leave in one send, at the end.
+        m_pending += head;
+        m_pending += body;
+        return;
+    }
+    if (m_pendingPos == m_pending.size()) {
+        // Nothing queued: straight to the kernel, head and body in one call.
+        iovec iov[2] = {{const_cast<char *>(head.constData()), size_t(head.size())},
+                        {const_cast<char *>(body.constData()), size_t(body.size())}};
+        msghdr msg = {};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = body.isEmpty() ? 1 : 2;
+        ssize_t n;
+        do {
+            n = ::sendmsg(int(m_fd), &msg, MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            finish();
+            return;
+        }
+        const qsizetype sent = std::max<ssize_t>(n, 0);
+        m_pending.clear();
+        m_pendingPos = 0;
+        if (sent < head.size())
+            m_pending = head.mid(sent) + body;
+        else if (sent < head.size() + body.size())
+            m_pending = body.mid(sent - head.size());
+    } else {
+        m_pending += head;
+        m_pending += body;
+    }
+    if (m_pendingPos < m_pending.size())
+        m_writeNotifier->setEnabled(true);
+}
+
+void HttpConnection::onWritable()
+{
+    sendPending();
+}
+
+void HttpConnection::sendPending()
+{
+    while (m_pendingPos < m_pending.size()) {
+        const ssize_t n = ::send(int(m_fd), m_pending.constData() + m_pendingPos,
+                                 size_t(m_pending.size() - m_pendingPos), MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            m_writeNotifier->setEnabled(true);
+            return;
+        }
+        if (n < 0) {
+            finish();
+            return;
+        }
+        m_pendingPos += n;
+    }
+    m_pending.clear();
+    m_pendingPos = 0;
+    m_writeNotifier->setEnabled(false);
+    if (m_state == State::Closing && m_out.empty())
+        halfClose();
+    else if (m_readNotifier && !m_readNotifier->isEnabled()) {
+        m_readNotifier->setEnabled(true); // backpressure over
+        process();
+    }
+}
+
+void HttpConnection::halfClose()
+{
+    // Half-close once the answer is out, so a client still sending reads it rather
+    // than a reset; drop the connection if it lingers.
+    if (m_halfClosed || m_finished)
+        return;
+    m_halfClosed = true;
+    ::shutdown(int(m_fd), SHUT_WR);
+    QTimer::singleShot(kCloseGraceMs, this, &HttpConnection::finish);
 }
 
 bool HttpConnection::parseHeaders()
@@ -246,7 +393,7 @@ bool HttpConnection::parseHeaders()
     // A client that waits for permission before sending its body (curl does, for
     // large bodies) gets it at once instead of stalling for a second.
     if (m_pos == m_buffer.size() && m_request.value("expect").compare("100-continue", Qt::CaseInsensitive) == 0)
-        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"), {});
     return true;
 }
 
@@ -349,37 +496,27 @@ void HttpConnection::respond(quint64 slot, QByteArray head, QByteArray body, boo
 
 void HttpConnection::flush()
 {
-    if (!m_socket)
-        return;
-    while (!m_out.empty() && m_out.front().done) {
+    while (!m_finished && !m_out.empty() && m_out.front().done) {
         Slot s = std::move(m_out.front());
         m_out.pop_front();
-        m_socket->write(s.bytes);
-        if (!s.body.isEmpty())
-            m_socket->write(s.body);
+        write(s.bytes, s.body);
         if (s.close) {
             m_state = State::Closing;
             m_out.clear();
-            // Half-close once the answer is out, so a client still sending reads it
-            // rather than a reset; drop the connection if it lingers.
-            m_socket->flush();
-            if (m_socket->bytesToWrite() == 0)
-                ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-            QTimer::singleShot(kCloseGraceMs, m_socket, [s = m_socket] { s->abort(); });
+            if (!m_finished && m_pendingPos == m_pending.size())
+                halfClose();
             return;
         }
     }
-    if (!m_inReadyRead && m_socket->bytesToWrite() > 0)
-        m_socket->flush(); // a deferred answer (async storage) goes out at once
 }
 
 void HttpConnection::abortWith(int status, const QByteArray &error)
 {
-    if (!m_socket || m_state == State::Closing)
+    if (m_finished || m_state == State::Closing)
         return;
     m_state = State::Closing;
     if (status == 0) {
-        m_socket->abort();
+        finish();
         return;
     }
     m_out.push_back({m_nextSlot++, errorResponse(status, error, m_limits.corsOrigin), {}, true, true});
