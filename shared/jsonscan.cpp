@@ -132,16 +132,8 @@ bool JsonScan::object(int depth)
         } else if (!value(depth)) {
             return false;
         }
-        skipSpace();
-        if (m_p < m_end && *m_p == ',') {
-            ++m_p;
-            continue;
-        }
-        if (m_p < m_end && *m_p == '}') {
-            ++m_p;
-            return true;
-        }
-        return fail("expected ',' or '}'");
+        if (const int more = separator('}'); more <= 0)
+            return more == 0;
     }
 }
 
@@ -158,17 +150,22 @@ bool JsonScan::array(int depth)
     for (;;) {
         if (!value(depth))
             return false;
-        skipSpace();
-        if (m_p < m_end && *m_p == ',') {
-            ++m_p;
-            continue;
-        }
-        if (m_p < m_end && *m_p == ']') {
-            ++m_p;
-            return true;
-        }
-        return fail("expected ',' or ']'");
+        if (const int more = separator(']'); more <= 0)
+            return more == 0;
     }
+}
+
+// After a member or element: 1 for ',' (another follows), 0 for the closing bracket,
+// -1 (failed) for anything else.
+int JsonScan::separator(char close)
+{
+    skipSpace();
+    if (m_p < m_end && (*m_p == ',' || *m_p == close)) {
+        const bool more = *m_p++ == ',';
+        return more ? 1 : 0;
+    }
+    fail(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    return -1;
 }
 
 bool JsonScan::string(QString *decoded)

@@ -40,6 +40,7 @@ private:
     bool string(QString *decoded);
     bool number();
     bool literal(const char *word);
+    int separator(char close);
     void skipSpace();
     bool fail(const char *why);
 
