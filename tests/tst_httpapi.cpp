@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Every REST route and status code of API.md, over the real wire, against an
-// in-process afwd (memory backend, port 0). Each test function (and each data row)
-// gets a fresh daemon from init(), so tests are independent and "nothing changed"
-// can be checked by reading the whole state back.
+// in-process afwd (port 0). Each test function (and each data row) gets a fresh
+// daemon from init(), so tests are independent and "nothing changed" can be checked
+// by reading the whole state back.
+// Backend: memory by default; AFW_TEST_BACKEND=redis runs the same tests against one
+// real redis-server, every daemon with its own key prefix.
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -21,6 +23,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "http.h"
+#include "redisserver.h"
 #include "storage/storage.h"
 #include "timeutil.h"
 
@@ -196,18 +199,42 @@ class TestHttpApi : public QObject
     std::unique_ptr<Daemon> m_keyed;  // apiKey and a CORS origin configured
     std::unique_ptr<Daemon> m_small;  // maxBodyBytes 4096
     int m_counter = 0;
+    // AFW_TEST_BACKEND=redis: one server for the suite, a fresh key prefix per daemon.
+    const bool m_useRedis = qgetenv("AFW_TEST_BACKEND") == "redis";
+    std::unique_ptr<Afw::Test::RedisServer> m_redis;
+    int m_prefixCounter = 0;
+
+    QString backend() const { return m_useRedis ? u"redis"_s : u"memory"_s; }
 
     std::unique_ptr<Daemon> start(Config config)
     {
         config.host = u"127.0.0.1"_s;
         config.port = 0;
+        if (m_useRedis) {
+            config.redisUrl = m_redis->url();
+            config.redisPrefix = u"t%1:"_s.arg(++m_prefixCounter);
+        }
         auto d = std::make_unique<Daemon>(config);
         QString error;
         if (!d->start(&error)) {
             qWarning() << "daemon did not start:" << error;
             return nullptr;
         }
+        // The Redis backend connects asynchronously.
+        if (!QTest::qWaitFor([&d] { return d->storage()->isAvailable(); }, 5000)) {
+            qWarning() << "storage not available within 5 s";
+            return nullptr;
+        }
         return d;
+    }
+
+    // A storage future, waited for with the event loop running (Redis replies need it).
+    template<typename T>
+    static T await(const QFuture<T> &f)
+    {
+        if (!QTest::qWaitFor([&f] { return f.isFinished(); }, 5000))
+            qWarning() << "storage call did not finish within 5 s";
+        return f.result();
     }
 
     QString uid(const char *base) { return QLatin1String(base) + u"-t"_s + QString::number(++m_counter); }
@@ -319,6 +346,15 @@ private Q_SLOTS:
     {
         QLoggingCategory::setFilterRules(u"afw.*.info=false"_s);
         m_nam.setProxy(QNetworkProxy::NoProxy);
+        const QByteArray backendEnv = qgetenv("AFW_TEST_BACKEND");
+        QVERIFY2(backendEnv.isEmpty() || backendEnv == "memory" || backendEnv == "redis",
+                 qPrintable(u"AFW_TEST_BACKEND must be memory or redis, not "_s + QString::fromLocal8Bit(backendEnv)));
+        if (m_useRedis) {
+            AFW_REQUIRE_REDIS_SERVER();
+            m_redis = std::make_unique<Afw::Test::RedisServer>();
+            QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+        }
+        qInfo() << "storage backend:" << backend();
         Config keyed;
         keyed.apiKey = QString::fromLatin1(kApiKey);
         keyed.corsOrigin = QString::fromLatin1(kKeyedOrigin);
@@ -343,6 +379,7 @@ private Q_SLOTS:
     {
         m_keyed.reset();
         m_small.reset();
+        m_redis.reset();
     }
 
     // ------------------------------------------------------------ health, metrics
@@ -356,7 +393,7 @@ private Q_SLOTS:
         const QJsonObject o = r.json();
         QCOMPARE(keys(o), sorted({u"status"_s, u"timestamp"_s, u"uptime"_s, u"storage"_s, u"version"_s}));
         QCOMPARE(o.value(u"status"_s).toString(), u"ok"_s);
-        QCOMPARE(o.value(u"storage"_s).toString(), u"memory"_s);
+        QCOMPARE(o.value(u"storage"_s).toString(), backend());
         QCOMPARE(o.value(u"version"_s).toString(), QStringLiteral(AFW_VERSION));
         QVERIFY(o.value(u"uptime"_s).isDouble());
         QVERIFY(o.value(u"uptime"_s).toDouble() >= 0);
@@ -381,7 +418,7 @@ private Q_SLOTS:
         QCOMPARE(metricValue(r.body, q("afw_http_requests_total{route='unmatched',status='404'}")), 1);
         QVERIFY(metricValue(r.body, q("afw_http_request_duration_seconds_count{route='/health'}")) >= 1);
         QVERIFY(r.body.contains(q("afw_http_request_duration_seconds_bucket{route='/health',le='+Inf'} ")));
-        QVERIFY(r.body.contains(q("afw_storage_up{backend='memory'} 1")));
+        QVERIFY(r.body.contains(QByteArray(q("afw_storage_up{backend='") + backend().toLatin1() + q("'} 1"))));
         const qint64 before = metricValue(r.body, "afw_events_ingested_total");
         QCOMPARE(before, 0);
 
@@ -733,8 +770,8 @@ private Q_SLOTS:
         stored.fields.insert(u"title"_s, u"Stored"_s);
         Chain extra;
         extra.id = u"stored-only"_s;
-        QVERIFY(m_daemon->storage()->addChain(sid, stored).result().ok());
-        QVERIFY(m_daemon->storage()->addChain(sid, extra).result().ok());
+        QVERIFY(await(m_daemon->storage()->addChain(sid, stored)).ok());
+        QVERIFY(await(m_daemon->storage()->addChain(sid, extra)).ok());
         const QJsonArray merged = get(u"/api/sessions/"_s + sid + u"/chains"_s).json().value(u"chains"_s).toArray();
         QCOMPARE(ids(merged), (QStringList{u"c1"_s, u"chain-8"_s, u"stored-only"_s}));
         QCOMPARE(merged.at(0).toObject().value(u"title"_s).toString(), u"Stored"_s);
@@ -827,7 +864,7 @@ private Q_SLOTS:
         HttpResult r = get(u"/api/sessions/"_s + sid + u"/ttl"_s);
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json(), (QJsonObject{{u"sessionId"_s, sid},
-                                        {u"storage"_s, u"memory"_s},
+                                        {u"storage"_s, backend()},
                                         {u"ttl"_s, QJsonObject{{u"session"_s, -2}, {u"events"_s, -2},
                                                                {u"chains"_s, -2}, {u"commands"_s, -2},
                                                                {u"input"_s, -2}}}}));

@@ -2,6 +2,9 @@
 // The WebSocket side of API.md over the real wire: an in-process Afw::Daemon on port
 // 0, real QWebSocket clients, and hand-made raw clients where QWebSocket is too
 // polite (a reader that stalls, a peer that never answers pings).
+// Backend: memory by default; AFW_TEST_BACKEND=redis runs the same tests against one
+// real redis-server (every daemon with its own key prefix), where events and commands
+// reach the hub through pub/sub, i.e. after the HTTP answer: see sync().
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,11 +16,13 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <map>
 #include <memory>
 
 #include "daemon.h"
 #include "event.h"
 #include "http.h"
+#include "redisserver.h"
 #include "storage/storage.h"
 #include "wshub.h"
 
@@ -237,6 +242,8 @@ class tst_WsHub : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
     void helloOnConnect();
     void subscribeConfirms();
     void severalSubscriptions();
@@ -271,21 +278,79 @@ private:
     bool connectClient(WsClient &c, const Afw::Daemon &d, const QString &query = {});
     qint64 postEvent(const Afw::Daemon &d, const QString &sessionId, const QString &type = u"step:started"_s);
     bool createSession(const Afw::Daemon &d, const QString &id);
-    static void addEvent(Afw::Daemon &d, const QString &sessionId, qsizetype padding = 0);
+    void addEvent(Afw::Daemon &d, const QString &sessionId, qsizetype padding = 0);
+    // n more events/commands/acks were stored through d and will be broadcast.
+    void expect(const Afw::Daemon &d, int n = 1) { m_flow[&d].expected += n; }
+    // Everything expect()ed has reached the hub (with Redis: come back through
+    // pub/sub), then a ping round trip: every frame it caused is at the client.
+    bool sync(const Afw::Daemon &d, WsClient &c);
 
     QNetworkAccessManager m_nam;
+    const bool m_useRedis = qgetenv("AFW_TEST_BACKEND") == "redis";
+    std::unique_ptr<Afw::Test::RedisServer> m_redis;
+    int m_prefixCounter = 0;
+    struct Flow
+    {
+        int expected = 0; // stored (as far as the test knows)
+        int seen = 0;     // signalled by the storage to the hub
+    };
+    std::map<const Afw::Daemon *, Flow> m_flow;
 };
+
+void tst_WsHub::initTestCase()
+{
+    const QByteArray backend = qgetenv("AFW_TEST_BACKEND");
+    QVERIFY2(backend.isEmpty() || backend == "memory" || backend == "redis",
+             qPrintable(u"AFW_TEST_BACKEND must be memory or redis, not "_s + QString::fromLocal8Bit(backend)));
+    if (m_useRedis) {
+        AFW_REQUIRE_REDIS_SERVER();
+        m_redis = std::make_unique<Afw::Test::RedisServer>();
+        QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+    }
+    qInfo() << "storage backend:" << (m_useRedis ? "redis" : "memory");
+}
+
+void tst_WsHub::cleanupTestCase()
+{
+    m_redis.reset();
+}
+
+bool tst_WsHub::sync(const Afw::Daemon &d, WsClient &c)
+{
+    const Flow &f = m_flow[&d];
+    if (!QTest::qWaitFor([&f] { return f.seen >= f.expected; }, kWaitMs)) {
+        qWarning() << "hub saw" << f.seen << "of" << f.expected << "events/commands";
+        return false;
+    }
+    return c.roundTrip();
+}
 
 std::unique_ptr<Afw::Daemon> tst_WsHub::start(Afw::Config config)
 {
     config.host = u"127.0.0.1"_s;
     config.port = 0;
+    if (m_useRedis) {
+        config.redisUrl = m_redis->url();
+        config.redisPrefix = u"t%1:"_s.arg(++m_prefixCounter);
+    }
     auto d = std::make_unique<Afw::Daemon>(config);
     QString error;
     if (!d->start(&error)) {
         qWarning() << "daemon did not start:" << error;
         return nullptr;
     }
+    // The Redis backend connects asynchronously.
+    if (!QTest::qWaitFor([&d] { return d->storage()->isAvailable(); }, kWaitMs)) {
+        qWarning() << "storage not available within" << kWaitMs << "ms";
+        return nullptr;
+    }
+    // Connected after the hub's own connections, so these run after its slots.
+    const Afw::Daemon *key = d.get();
+    m_flow[key] = {};
+    const auto seen = [this, key] { ++m_flow[key].seen; };
+    connect(d->storage(), &Afw::Storage::eventAdded, d.get(), seen);
+    connect(d->storage(), &Afw::Storage::commandQueued, d.get(), seen);
+    connect(d->storage(), &Afw::Storage::commandAcked, d.get(), seen);
     return d;
 }
 
@@ -321,6 +386,7 @@ qint64 tst_WsHub::postEvent(const Afw::Daemon &d, const QString &sessionId, cons
         qWarning() << "POST /api/events:" << r.status << r.body << r.networkError;
         return -1;
     }
+    expect(d);
     return r.json().value("seq"_L1).toInteger();
 }
 
@@ -341,6 +407,7 @@ void tst_WsHub::addEvent(Afw::Daemon &d, const QString &sessionId, qsizetype pad
     auto in = Afw::validateEvent(o, QJsonDocument(o).toJson(QJsonDocument::Compact));
     Q_ASSERT(in);
     d.storage()->addEvent(*in);
+    expect(d);
 }
 
 // ---------------------------------------------------------------------------
@@ -395,7 +462,7 @@ void tst_WsHub::severalSubscriptions()
     QCOMPARE(postEvent(*d, u"sess-c"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-a"_s), 2);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1, 2}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
     QVERIFY(c.seqs(u"sess-c"_s).isEmpty());
@@ -412,7 +479,7 @@ void tst_WsHub::wildcardSubscription()
     QCOMPARE(c.ofType(u"subscription_confirmed"_s).last().value("sessionId"_L1).toString(), u"*"_s);
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 1);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
     const QJsonObject ev = c.ofType(u"event"_s).first();
@@ -429,14 +496,14 @@ void tst_WsHub::firehoseUntilSubscribed()
     QVERIFY(connectClient(c, *d));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 1);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
 
     QVERIFY(c.subscribe(u"sess-a"_s));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 2);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 2);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1, 2}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
 }
@@ -450,25 +517,25 @@ void tst_WsHub::unsubscribeStopsDelivery()
     QVERIFY(c.subscribe(u"sess-a"_s));
     QVERIFY(c.subscribe(u"sess-b"_s));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1}));
 
     c.send({{"type"_L1, "unsubscribe"_L1}, {"sessionId"_L1, "sess-a"_L1}});
-    QVERIFY(c.roundTrip()); // the unsubscribe has been handled
+    QVERIFY(sync(*d, c)); // the unsubscribe has been handled
     QCOMPARE(postEvent(*d, u"sess-a"_s), 2);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 1);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
     QVERIFY(c.ofType(u"error"_s).isEmpty());
 
     // Dropping the last subscription does not turn the client back into a firehose.
     c.send({{"type"_L1, "unsubscribe"_L1}, {"sessionId"_L1, "sess-b"_L1}});
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 3);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 2);
     QCOMPARE(postEvent(*d, u"sess-c"_s), 1);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.count(u"event"_s), 2);
 }
 
@@ -490,8 +557,8 @@ void tst_WsHub::perSessionSeqOrder()
         if (i % 50 == 0) // let the clients read between bursts
             QVERIFY(QTest::qWaitFor([&] { return firehose.count(u"event"_s) == 2 * i; }, kWaitMs));
     }
-    QVERIFY(firehose.roundTrip());
-    QVERIFY(subscribed.roundTrip());
+    QVERIFY(sync(*d, firehose));
+    QVERIFY(sync(*d, subscribed));
     QCOMPARE(firehose.seqs(u"sess-a"_s), expected);
     QCOMPARE(firehose.seqs(u"sess-b"_s), expected);
     QCOMPARE(subscribed.seqs(u"sess-a"_s), expected);
@@ -516,7 +583,7 @@ void tst_WsHub::afterSeqReplay()
     QVERIFY(confIndex >= 1);
     QCOMPARE(c.objects.at(confIndex + 1).value("payload"_L1).toObject().value("seq"_L1).toInteger(), 3);
     QCOMPARE(postEvent(*d, u"sess-r"_s), 6);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-r"_s), (QList<qint64>{3, 4, 5, 6}));
     QVERIFY(c.seqs(u"sess-other"_s).isEmpty());
 
@@ -527,8 +594,8 @@ void tst_WsHub::afterSeqReplay()
     QVERIFY(all.subscribe(u"sess-r"_s, 0));
     QVERIFY(live.subscribe(u"sess-r"_s));
     QCOMPARE(postEvent(*d, u"sess-r"_s), 7);
-    QVERIFY(all.roundTrip());
-    QVERIFY(live.roundTrip());
+    QVERIFY(sync(*d, all));
+    QVERIFY(sync(*d, live));
     QCOMPARE(all.seqs(u"sess-r"_s), (QList<qint64>{1, 2, 3, 4, 5, 6, 7}));
     QCOMPARE(live.seqs(u"sess-r"_s), (QList<qint64>{7}));
 }
@@ -544,11 +611,11 @@ void tst_WsHub::afterSeqBeyondStoredSkipsReplayed()
     QVERIFY(c.subscribe(u"sess-r"_s, 0));
     for (int i = 1; i <= 3; ++i)
         QCOMPARE(postEvent(*d, u"sess-r"_s), i);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-r"_s), (QList<qint64>{1, 2, 3}));
     QVERIFY(c.subscribe(u"sess-r"_s, 3));
     QCOMPARE(postEvent(*d, u"sess-r"_s), 4);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-r"_s), (QList<qint64>{1, 2, 3, 4}));
 }
 
@@ -563,7 +630,7 @@ void tst_WsHub::sessionAndWildcardDeliverOnce()
     QCOMPARE(postEvent(*d, u"sess-x"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-y"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-x"_s), 2);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-x"_s), (QList<qint64>{1, 2}));
     QCOMPARE(c.seqs(u"sess-y"_s), (QList<qint64>{1}));
 
@@ -571,7 +638,8 @@ void tst_WsHub::sessionAndWildcardDeliverOnce()
     QVERIFY(createSession(*d, u"sess-x"_s));
     const auto r = http(m_nam, "POST", apiUrl(*d, u"/api/sessions/sess-x/commands"_s), R"({"type":"pause"})");
     QCOMPARE(r.status, 201);
-    QVERIFY(c.roundTrip());
+    expect(*d);
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.count(u"command"_s), 1);
 }
 
@@ -586,7 +654,7 @@ void tst_WsHub::inputQueues()
     c.send({{"type"_L1, "input"_L1},
             {"sessionId"_L1, "sess-in"_L1},
             {"payload"_L1, QJsonObject{{"input"_L1, "second"_L1}, {"prompt"_L1, "Continue?"_L1}}}});
-    QVERIFY(c.roundTrip()); // both handled
+    QVERIFY(sync(*d, c)); // both handled
     QVERIFY(c.ofType(u"error"_s).isEmpty());
 
     const auto r = http(m_nam, "GET", apiUrl(*d, u"/api/sessions/sess-in/input"_s));
@@ -614,7 +682,7 @@ void tst_WsHub::inputUnknownSessionIsError()
     // "*" is a subscription wildcard, not a session for input.
     c.send({{"type"_L1, "input"_L1}, {"sessionId"_L1, "*"_L1}, {"payload"_L1, "hi"_L1}});
     QTRY_COMPARE(c.count(u"error"_s), 2);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.socket.state(), QAbstractSocket::ConnectedState);
 }
 
@@ -665,7 +733,7 @@ void tst_WsHub::badMessagesKeepConnection()
     WsClient c;
     QVERIFY(connectClient(c, *d));
     c.socket.sendTextMessage(message);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     const QList<QJsonObject> errors = c.ofType(u"error"_s);
     QCOMPARE(errors.size(), 1);
     QVERIFY(errors.first().value("payload"_L1).isString());
@@ -673,7 +741,7 @@ void tst_WsHub::badMessagesKeepConnection()
     // the error came before the pong, and nothing was subscribed
     QCOMPARE(c.count(u"subscription_confirmed"_s), 1);
     QCOMPARE(c.socket.state(), QAbstractSocket::ConnectedState);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(d->ws()->clientCount(), 1);
 }
 
@@ -686,7 +754,7 @@ void tst_WsHub::binaryFrameIsError()
     c.socket.sendBinaryMessage(QByteArrayLiteral(R"({"type":"ping"})"));
     QTRY_COMPARE(c.count(u"error"_s), 1);
     QCOMPARE(c.count(u"pong"_s), 0);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(c.socket.state(), QAbstractSocket::ConnectedState);
 }
 
@@ -725,7 +793,7 @@ void tst_WsHub::oversizedFrameClosesOnlyThatClient()
 
     QCOMPARE(bystander.socket.state(), QAbstractSocket::ConnectedState);
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
-    QVERIFY(bystander.roundTrip());
+    QVERIFY(sync(*d, bystander));
     QCOMPARE(bystander.seqs(u"sess-a"_s), (QList<qint64>{1}));
 }
 
@@ -744,6 +812,7 @@ void tst_WsHub::commandsAndAcks()
     const auto r = http(m_nam, "POST", apiUrl(*d, u"/api/commands/sess-c/commands"_s),
                         R"({"type":"pause","payload":{"reason":"test"}})");
     QCOMPARE(r.status, 201);
+    expect(*d);
     const QString commandId = r.json().value("commandId"_L1).toString();
     QVERIFY(!commandId.isEmpty());
     QTRY_COMPARE(c.count(u"command"_s), 1);
@@ -758,18 +827,20 @@ void tst_WsHub::commandsAndAcks()
     // the alias route too
     const auto r2 = http(m_nam, "POST", apiUrl(*d, u"/api/sessions/sess-c/commands"_s), R"({"type":"resume"})");
     QCOMPARE(r2.status, 201);
+    expect(*d);
     QTRY_COMPARE(c.count(u"command"_s), 2);
 
     const auto ack = http(m_nam, "POST", apiUrl(*d, u"/api/commands/"_s + commandId + u"/ack"_s),
                           R"({"result":"paused"})");
     QCOMPARE(ack.status, 200);
+    expect(*d);
     QTRY_COMPARE(c.count(u"command_ack"_s), 1);
     const QJsonObject ackFrame = c.ofType(u"command_ack"_s).first();
     QCOMPARE(ackFrame.value("sessionId"_L1).toString(), u"sess-c"_s);
     QCOMPARE(ackFrame.value("payload"_L1).toObject().value("commandId"_L1).toString(), commandId);
     QCOMPARE(ackFrame.value("payload"_L1).toObject().value("result"_L1).toString(), u"paused"_s);
 
-    QVERIFY(other.roundTrip());
+    QVERIFY(sync(*d, other));
     QCOMPARE(other.count(u"command"_s), 0);
     QCOMPARE(other.count(u"command_ack"_s), 0);
 }
@@ -784,9 +855,9 @@ void tst_WsHub::broadcastIsByteIdentical()
     QVERIFY(connectClient(s, *d));
     QVERIFY(s.subscribe(u"sess-a"_s));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
-    QVERIFY(a.roundTrip());
-    QVERIFY(b.roundTrip());
-    QVERIFY(s.roundTrip());
+    QVERIFY(sync(*d, a));
+    QVERIFY(sync(*d, b));
+    QVERIFY(sync(*d, s));
     const auto eventFrame = [](const WsClient &c) {
         for (const QString &f : c.frames) {
             if (parse(f).value("type"_L1).toString() == "event"_L1)
@@ -911,7 +982,7 @@ void tst_WsHub::authWithQueryKey()
     WsClient c;
     QVERIFY(connectClient(c, *d, u"apiKey="_s + QString::fromLatin1(QUrl::toPercentEncoding(config.apiKey))));
     QCOMPARE(c.socket.state(), QAbstractSocket::ConnectedState);
-    QVERIFY(c.roundTrip());
+    QVERIFY(sync(*d, c));
     QCOMPARE(d->ws()->clientCount(), 1);
 }
 
@@ -926,7 +997,7 @@ void tst_WsHub::authWithHeaderKey()
     req.setRawHeader("X-API-Key", "s3cret-key");
     viaHeader.socket.open(req);
     QTRY_COMPARE(viaHeader.count(u"subscription_confirmed"_s), 1);
-    QVERIFY(viaHeader.roundTrip());
+    QVERIFY(sync(*d, viaHeader));
 
     WsClient viaBearer;
     QNetworkRequest bearer(wsUrl(*d));
@@ -960,7 +1031,7 @@ void tst_WsHub::serverPingsDropSilentPeers()
     QCOMPARE(answering.socket.state(), QAbstractSocket::ConnectedState);
     QCOMPARE(polite.socket.state(), QAbstractSocket::ConnectedState);
     QCOMPARE(d->ws()->clientCount(), 2);
-    QVERIFY(polite.roundTrip());
+    QVERIFY(sync(*d, polite));
 }
 
 void tst_WsHub::shutdownClosesClientsWith1001()
