@@ -39,9 +39,7 @@ QByteArray json(const QJsonObject &o)
 
 Redis::Reply await(const QFuture<Redis::Reply> &f)
 {
-    if (!QTest::qWaitFor([&f] { return f.isFinished(); }, kWaitMs))
-        return Redis::Reply::makeError("TEST: no reply in time");
-    return f.result();
+    return Test::awaitReply(f, kWaitMs);
 }
 
 using Afw::Test::WsClient;

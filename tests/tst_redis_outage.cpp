@@ -42,9 +42,7 @@ QByteArray eventBody(const QString &sessionId)
 
 Redis::Reply await(const QFuture<Redis::Reply> &f)
 {
-    if (!QTest::qWaitFor([&f] { return f.isFinished(); }, kWaitMs))
-        return Redis::Reply::makeError("TEST: no reply in time");
-    return f.result();
+    return Test::awaitReply(f, kWaitMs);
 }
 
 using Afw::Test::WsClient;

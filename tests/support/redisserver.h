@@ -4,12 +4,23 @@
 #include <memory>
 
 #include <QByteArray>
+#include <QFuture>
 #include <QProcess>
 #include <QString>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "redisreply.h"
+
 namespace Afw::Test {
+
+// A raw Redis reply, waited for on a condition (bounded), for tests that read keys.
+inline Redis::Reply awaitReply(const QFuture<Redis::Reply> &f, int timeoutMs = 5000)
+{
+    if (!QTest::qWaitFor([&f] { return f.isFinished(); }, timeoutMs))
+        return Redis::Reply::makeError("TEST: no reply in time");
+    return f.result();
+}
 
 /**
  * A throw-away redis-server on a free loopback port, in its own temporary directory,
