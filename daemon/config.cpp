@@ -110,6 +110,11 @@ std::optional<Config> Config::load(const QStringList &args, const QProcessEnviro
               qint64(64) * 1024 * 1024, c.wsMaxMessageBytes);
     l.integer(QStringLiteral("AFW_WS_PING_INTERVAL_MS"), e("AFW_WS_PING_INTERVAL_MS"), 100,
               3600 * 1000, c.wsPingIntervalMs);
+    l.integer(QStringLiteral("AFW_MAX_CONNECTIONS"), e("AFW_MAX_CONNECTIONS"), 1, 1000000, c.maxConnections);
+    l.integer(QStringLiteral("AFW_REQUEST_TIMEOUT_MS"), e("AFW_REQUEST_TIMEOUT_MS"), 100, 3600 * 1000,
+              c.requestTimeoutMs);
+    l.integer(QStringLiteral("AFW_IDLE_TIMEOUT_MS"), e("AFW_IDLE_TIMEOUT_MS"), 100, 24 * 3600 * 1000,
+              c.idleTimeoutMs);
     if (!errors->isEmpty())
         return std::nullopt;
     return c;

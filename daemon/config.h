@@ -26,6 +26,9 @@ struct Config
     qint64 wsMaxBacklogBytes = 8 * 1024 * 1024;
     qint64 wsMaxMessageBytes = 1024 * 1024;
     int wsPingIntervalMs = 30000;
+    int maxConnections = 16384;    // TCP connections, HTTP and WebSocket together
+    int requestTimeoutMs = 30000;  // a request must arrive whole within this
+    int idleTimeoutMs = 120000;    // an idle keep-alive connection is closed after this
 
     // nullopt and every problem (one per line) in *errors when a value is bad.
     // With --help or --version, *exitNow is set and the text is in *errors.

@@ -4,8 +4,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
-#include <QTcpServer>
-#include <QWebSocketServer>
+
+#include <algorithm>
 
 #include "fold.h"
 #include "ids.h"
@@ -16,27 +16,6 @@
 namespace Afw {
 
 namespace {
-constexpr int kIdleSweepMs = 5000;
-constexpr qint64 kKeepAliveIdleMs = 120 * 1000;
-constexpr qint64 kPartialRequestMs = 30 * 1000;
-
-const char *reasonPhrase(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
-    }
-}
-
 QByteArray toJson(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -76,6 +55,58 @@ QByteArray joinRaw(const QList<QByteArray> &items)
         out += items.at(i);
     }
     return out + ']';
+}
+
+Method methodOf(QHttpServerRequest::Method m)
+{
+    switch (m) {
+    case QHttpServerRequest::Method::Get: return Method::Get;
+    case QHttpServerRequest::Method::Post: return Method::Post;
+    case QHttpServerRequest::Method::Put: return Method::Put;
+    case QHttpServerRequest::Method::Delete: return Method::Delete;
+    case QHttpServerRequest::Method::Options: return Method::Options;
+    default: return Method::Other;
+    }
+}
+
+// The request target's path as sent (percent-encoded): routing splits it first.
+QByteArray pathOf(const QHttpServerRequest &request)
+{
+    return request.url().path(QUrl::FullyEncoded).toUtf8();
+}
+
+// The same test Qt's server makes before it offers an upgrade to handleRequest().
+bool isWebSocketUpgrade(const QHttpServerRequest &request)
+{
+    return request.value(QByteArrayLiteral("connection")).toLower().contains("upgrade")
+        && request.value(QByteArrayLiteral("upgrade")).compare("websocket", Qt::CaseInsensitive) == 0;
+}
+
+// Framing that Qt's parser accepts but a proxy in front could read differently
+// (request smuggling): refused, and the connection closed. Empty when fine.
+QByteArray framingProblem(const QHttpServerRequest &request)
+{
+    int lengths = 0;
+    int codings = 0;
+    for (const auto &[name, value] : request.headers()) {
+        if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
+            ++lengths;
+            const QByteArray v = value.trimmed();
+            if (v.isEmpty() || v.size() > 18 || !std::all_of(v.cbegin(), v.cend(), [](char c) { return c >= '0' && c <= '9'; }))
+                return "Content-Length must be a decimal number";
+        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+            ++codings;
+            if (value.trimmed().compare("chunked", Qt::CaseInsensitive) != 0)
+                return "Transfer-Encoding other than chunked is not supported";
+        }
+    }
+    if (lengths > 1)
+        return "more than one Content-Length";
+    if (codings > 1)
+        return "more than one Transfer-Encoding";
+    if (lengths && codings)
+        return "both Content-Length and Transfer-Encoding";
+    return {};
 }
 
 QString methodName(Method m)
@@ -130,9 +161,10 @@ QJsonObject eventFormatError(const QString &why)
 
 // ---------------------------------------------------------------- Reply
 
-Reply::Reply(HttpConnection *connection, quint64 slot, QByteArray corsOrigin, Metrics *metrics, bool close)
-    : m_connection(connection), m_slot(slot), m_corsOrigin(std::move(corsOrigin)), m_metrics(metrics),
-      m_close(close)
+Reply::Reply(GuardedSocket *socket, quint64 slot, QHttpServerResponder &&responder, QByteArray corsOrigin,
+             Metrics *metrics, bool close)
+    : m_socket(socket), m_slot(slot), m_responder(std::move(responder)), m_corsOrigin(std::move(corsOrigin)),
+      m_metrics(metrics), m_close(close)
 {
     m_timer.start();
 }
@@ -143,27 +175,30 @@ void Reply::send(int status, const QByteArray &body, const QByteArray &contentTy
     if (std::exchange(m_sent, true))
         return;
     m_metrics->observeHttp(route, status, double(m_timer.nsecsElapsed()) / 1e9);
-    if (!m_connection)
+    if (!m_socket)
         return; // the client left while storage answered
-    QByteArray out;
-    out.reserve(256 + (body.size() <= 4096 ? body.size() : 0));
-    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    m_socket->respond(m_slot, [self = shared_from_this(), status, body, contentType, extraHeaders] {
+        self->write(status, body, contentType, extraHeaders);
+    });
+}
+
+void Reply::write(int status, const QByteArray &body, const QByteArray &contentType,
+                  const QList<std::pair<QByteArray, QByteArray>> &extraHeaders)
+{
+    QHttpServerResponder &r = m_responder;
+    r.writeStatusLine(QHttpServerResponder::StatusCode(status));
     if (status != 204)
-        out += "Content-Type: " + contentType + "\r\n";
-    out += "Access-Control-Allow-Origin: " + m_corsOrigin + "\r\n";
+        r.writeHeader(QByteArrayLiteral("Content-Type"), contentType);
+    r.writeHeader(QByteArrayLiteral("Access-Control-Allow-Origin"), m_corsOrigin);
     for (const auto &[k, v] : extraHeaders)
-        out += k + ": " + v + "\r\n";
+        r.writeHeader(k, v);
     if (m_close)
-        out += "Connection: close\r\n";
-    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n";
-    // A small body joins the head (one write); a large one is written as it is
-    // rather than copied once more.
-    if (body.size() <= 4096) {
-        out += body;
-        m_connection->respond(m_slot, std::move(out), {}, m_close);
-    } else {
-        m_connection->respond(m_slot, std::move(out), body, m_close);
-    }
+        r.writeHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
+    if (status != 204)
+        r.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(body.size()));
+    r.writeBody(body);
+    if (m_close && m_socket)
+        m_socket->closeAfterResponses();
 }
 
 void Reply::json(int status, const QJsonObject &body)
@@ -200,15 +235,16 @@ void Reply::storageError(const StorageError &e)
 // ---------------------------------------------------------------- HttpApi
 
 HttpApi::HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObject *parent)
-    : QObject(parent), m_config(config), m_storage(storage), m_metrics(metrics),
+    : QAbstractHttpServer(parent), m_config(config), m_storage(storage), m_metrics(metrics),
       m_corsOrigin(config.corsOrigin.toUtf8())
 {
     m_uptime.start();
     m_limits.maxBodyBytes = config.maxBodyBytes;
+    m_limits.maxConnections = config.maxConnections;
+    m_limits.requestTimeoutMs = config.requestTimeoutMs;
+    m_limits.idleTimeoutMs = config.idleTimeoutMs;
+    m_limits.maxWsMessageBytes = config.wsMaxMessageBytes;
     m_limits.corsOrigin = m_corsOrigin;
-    m_wsServer = new QWebSocketServer(QStringLiteral("afwd"), QWebSocketServer::NonSecureMode, this);
-    m_idleTimer.setInterval(kIdleSweepMs);
-    connect(&m_idleTimer, &QTimer::timeout, this, &HttpApi::closeIdleConnections);
     // Literal routes before parameter routes on the same path shape.
     addRoute(Method::Get, QStringLiteral("/health"), &HttpApi::health);
     addRoute(Method::Get, QStringLiteral("/metrics"), &HttpApi::metrics);
@@ -235,12 +271,7 @@ HttpApi::HttpApi(const Config &config, Storage *storage, Metrics *metrics, QObje
     addRoute(Method::Get, QStringLiteral("/api/users/:userId/sessions"), &HttpApi::userSessions);
 }
 
-HttpApi::~HttpApi()
-{
-    // Connections die with us; their sockets must not report back into a dying object.
-    for (HttpConnection *c : std::as_const(m_connections))
-        c->disconnect(this);
-}
+HttpApi::~HttpApi() = default;
 
 void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
 {
@@ -249,51 +280,26 @@ void HttpApi::addRoute(Method m, const QString &pattern, Handler h)
 
 quint16 HttpApi::listen(const QString &host, quint16 port)
 {
-    m_tcp = new HttpListener(this);
+    auto *listener = new HttpListener(m_limits, m_metrics, this);
     const QHostAddress address = host == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost)
                                                                      : QHostAddress(host);
-    if (!m_tcp->listen(address, port)) {
-        qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << m_tcp->errorString();
+    if (!listener->listen(address, port)) {
+        qCCritical(lcHttp) << "cannot listen on" << host << port << ":" << listener->errorString();
+        delete listener;
         return 0;
     }
-    connect(m_tcp, &HttpListener::accepted, this, &HttpApi::accept);
-    m_idleTimer.start();
-    return m_tcp->serverPort();
+    m_listener = listener;
+    bind(listener);
+    return listener->serverPort();
 }
 
 void HttpApi::stopListening()
 {
-    if (m_tcp)
-        m_tcp->close();
+    if (m_listener)
+        m_listener->close();
 }
 
-void HttpApi::accept(qintptr fd)
-{
-    auto *c = new HttpConnection(
-        fd, m_limits,
-        [this](HttpRequest &&r, HttpConnection *conn, quint64 slot) { handleRequest(std::move(r), conn, slot); },
-        [this](const HttpRequest &r, HttpConnection *conn, quint64 slot) { return handleUpgrade(r, conn, slot); },
-        this);
-    m_connections.insert(c);
-    connect(c, &HttpConnection::finished, this, [this, c] {
-        m_connections.remove(c);
-        c->deleteLater();
-    });
-}
-
-void HttpApi::closeIdleConnections()
-{
-    // Keep-alive connections that went quiet, and requests that never finished
-    // arriving (slowloris), are closed; a few seconds of slack is fine.
-    const QList<HttpConnection *> all = m_connections.values();
-    for (HttpConnection *c : all) {
-        const qint64 idle = c->idleMs(HttpConnection::nowMs());
-        if (idle > (c->isIdle() ? kKeepAliveIdleMs : kPartialRequestMs))
-            c->close();
-    }
-}
-
-bool HttpApi::isAuthorized(const HttpRequest &request, bool allowQueryKey) const
+bool HttpApi::isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const
 {
     if (m_config.apiKey.isEmpty())
         return true;
@@ -313,28 +319,65 @@ bool HttpApi::isAuthorized(const HttpRequest &request, bool allowQueryKey) const
     return false;
 }
 
-bool HttpApi::handleUpgrade(const HttpRequest &request, HttpConnection *connection, quint64 slot)
+bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    // true: the socket went to the WebSocket server; false: refused, answered in `slot`.
-    Reply reply(connection, slot, m_corsOrigin, m_metrics, true);
-    reply.route = QStringLiteral("/ws");
-    if (request.path() != QLatin1String("/ws")) {
-        reply.error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.path()}});
-        return false;
+    auto *guarded = qobject_cast<GuardedSocket *>(socket);
+    if (!guarded || guarded->isClosing())
+        return true; // pipelined after a request that closes the connection: not answered
+    if (isWebSocketUpgrade(request)) {
+        // true (and nothing written): Qt's server hands the socket to its WebSocket
+        // server, whose connections WsHub takes. false: missingHandler() refuses it.
+        if (pathOf(request) != "/ws" || !isAuthorized(request, true))
+            return false;
+        m_metrics->observeHttp(QStringLiteral("/ws"), 101, 0);
+        guarded->upgrading();
+        return true;
     }
-    if (!isAuthorized(request, true)) {
-        reply.error(401, QStringLiteral("Unauthorized"));
-        return false;
+    const quint64 slot = guarded->requestCompleted();
+    const QByteArray framing = framingProblem(request);
+    // Qt 6.4's chunked parser reads a malformed chunk size as the last chunk, so what
+    // follows a chunked body on the connection cannot be trusted to be a request: the
+    // connection closes after the answer (hooks send Content-Length; nothing is lost).
+    const bool close = !framing.isEmpty() || !request.value(QByteArrayLiteral("transfer-encoding")).isEmpty()
+        || request.value(QByteArrayLiteral("connection")).toLower().contains("close");
+    Call call{request, {}, {},
+              std::make_shared<Reply>(guarded, slot, makeResponder(request, socket), m_corsOrigin, m_metrics, close)};
+    if (!framing.isEmpty()) {
+        // Qt framed this request one way; a proxy in front may have framed it another.
+        call.reply->route = QStringLiteral("unmatched");
+        call.reply->error(400, QStringLiteral("Bad request"), {{QStringLiteral("message"), QString::fromLatin1(framing)}});
+        return true;
     }
-    m_metrics->observeHttp(reply.route, 101, 0);
-    m_wsServer->handleConnection(connection->releaseSocket());
+    if (request.body().size() > m_limits.maxBodyBytes) {
+        call.reply->route = QStringLiteral("unmatched");
+        call.reply->error(413, QStringLiteral("Payload too large"),
+                          {{QStringLiteral("message"), QStringLiteral("body larger than %1 bytes").arg(m_limits.maxBodyBytes)}});
+        return true;
+    }
+    dispatch(call);
     return true;
 }
 
-void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, quint64 slot)
+void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    Call call{request, {}, {}, std::make_shared<Reply>(connection, slot, m_corsOrigin, m_metrics, !request.keepAlive)};
-    const Method method = request.method;
+    // Reached only for a WebSocket upgrade that handleRequest() refused; Qt closes the
+    // connection after this answer.
+    auto *guarded = qobject_cast<GuardedSocket *>(socket);
+    if (!guarded || guarded->isClosing())
+        return;
+    auto r = std::make_shared<Reply>(guarded, guarded->requestCompleted(), makeResponder(request, socket),
+                                     m_corsOrigin, m_metrics, true);
+    r->route = QStringLiteral("/ws");
+    if (pathOf(request) != "/ws")
+        r->error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), QString::fromUtf8(pathOf(request))}});
+    else
+        r->error(401, QStringLiteral("Unauthorized"));
+}
+
+void HttpApi::dispatch(Call &call)
+{
+    const QHttpServerRequest &request = call.request;
+    const Method method = methodOf(request.method());
     if (method == Method::Options) {
         call.reply->route = QStringLiteral("OPTIONS");
         call.reply->send(204, {}, {},
@@ -347,7 +390,8 @@ void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, q
     // segment (and then fails id validation) instead of changing the route.
     // One trailing slash is forgiven; an empty segment inside the path is kept, so that
     // "/api/sessions//chains" is an empty (invalid) id, not session "chains".
-    QList<QByteArray> rawSegs = request.rawPath.split('/');
+    const QByteArray rawPath = pathOf(request);
+    QList<QByteArray> rawSegs = rawPath.split('/');
     rawSegs.removeFirst();
     if (rawSegs.size() > 1 && rawSegs.last().isEmpty())
         rawSegs.removeLast();
@@ -371,16 +415,16 @@ void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, q
         match = &r;
         break;
     }
+    const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(rawPath));
     if (!match) {
+        call.reply->route = QStringLiteral("unmatched");
         if (!allowed.isEmpty()) {
-            call.reply->route = QStringLiteral("unmatched");
             call.reply->send(405, toJson({{QStringLiteral("error"), QStringLiteral("Method not allowed")},
                                           {QStringLiteral("allowed"), QJsonArray::fromStringList(allowed)}}),
                              "application/json", {{"Allow", allowed.join(QStringLiteral(", ")).toLatin1()}});
             return;
         }
-        call.reply->route = QStringLiteral("unmatched");
-        call.reply->error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), request.path()}});
+        call.reply->error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), path}});
         return;
     }
     call.reply->route = match->name;
@@ -398,7 +442,7 @@ void HttpApi::handleRequest(HttpRequest &&request, HttpConnection *connection, q
         }
         call.params << segs[i];
     }
-    if (!request.rawQuery.isEmpty())
+    if (request.url().hasQuery())
         call.query = request.query();
     (this->*(match->handler))(call);
 }

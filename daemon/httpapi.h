@@ -1,23 +1,19 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QAbstractHttpServer>
 #include <QElapsedTimer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponder>
 #include <QJsonObject>
-#include <QObject>
 #include <QPointer>
-#include <QSet>
-#include <QTimer>
 #include <QUrlQuery>
 
 #include <memory>
 
 #include "config.h"
-#include "httpconnection.h"
-#include "httprequest.h"
+#include "httpguard.h"
 #include "storage/storage.h"
-
-class QTcpServer;
-class QWebSocketServer;
 
 namespace Afw {
 
@@ -26,11 +22,11 @@ class Metrics;
 // One HTTP response in the making; shared by the continuations of a request so
 // that a deferred answer still reaches its connection (if it is still there), in
 // request order.
-class Reply
+class Reply : public std::enable_shared_from_this<Reply>
 {
 public:
-    Reply(HttpConnection *connection, quint64 slot, QByteArray corsOrigin, Metrics *metrics,
-          bool close);
+    Reply(GuardedSocket *socket, quint64 slot, QHttpServerResponder &&responder, QByteArray corsOrigin,
+          Metrics *metrics, bool close);
 
     void send(int status, const QByteArray &body,
               const QByteArray &contentType = QByteArrayLiteral("application/json"),
@@ -42,8 +38,12 @@ public:
     QString route;
 
 private:
-    QPointer<HttpConnection> m_connection;
+    void write(int status, const QByteArray &body, const QByteArray &contentType,
+               const QList<std::pair<QByteArray, QByteArray>> &extraHeaders);
+
+    QPointer<GuardedSocket> m_socket;
     quint64 m_slot;
+    QHttpServerResponder m_responder;
     QByteArray m_corsOrigin;
     Metrics *m_metrics;
     QElapsedTimer m_timer;
@@ -54,17 +54,20 @@ using ReplyPtr = std::shared_ptr<Reply>;
 
 struct Call
 {
-    const HttpRequest &request;
+    const QHttpServerRequest &request;
     QStringList params;
     QUrlQuery query;
     ReplyPtr reply;
 };
 
-// Every REST route of API.md, thin: parse and validate with shared/ codecs, call
-// Storage, map the result or error to a response. Connections are parsed by
-// HttpConnection; WebSocket upgrades on /ws are checked here (auth included) and
-// handed to webSocketServer(), whose newConnection() WsHub takes.
-class HttpApi final : public QObject
+enum class Method { Get, Post, Put, Delete, Options, Other };
+
+// Every REST route of API.md on Qt's HTTP server, thin: parse and validate with shared/
+// codecs, call Storage, map the result or error to a response. HTTP is Qt's; routing
+// is ours (a table matched segment by segment). Connections come from an HttpListener
+// (limits, time-outs); WebSocket upgrades on /ws are checked here (auth included) and
+// come out of newWebSocketConnection(), which WsHub takes.
+class HttpApi final : public QAbstractHttpServer
 {
     Q_OBJECT
 public:
@@ -74,8 +77,11 @@ public:
     // The port listened on; 0 on failure.
     quint16 listen(const QString &host, quint16 port);
     void stopListening();
-    QWebSocketServer *webSocketServer() const { return m_wsServer; }
-    bool isAuthorized(const HttpRequest &request, bool allowQueryKey) const;
+    bool isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const;
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
     using Handler = void (HttpApi::*)(Call &);
@@ -87,10 +93,7 @@ private:
         QString name;
     };
     void addRoute(Method m, const QString &pattern, Handler h);
-    void accept(qintptr fd);
-    void handleRequest(HttpRequest &&request, HttpConnection *connection, quint64 slot);
-    bool handleUpgrade(const HttpRequest &request, HttpConnection *connection, quint64 slot);
-    void closeIdleConnections();
+    void dispatch(Call &call);
 
     template <typename T, typename F>
     void whenReady(QFuture<Result<T>> future, const char *op, const ReplyPtr &reply, F &&onResult);
@@ -124,10 +127,7 @@ private:
     QByteArray m_corsOrigin;
     HttpLimits m_limits;
     QList<Route> m_routes;
-    HttpListener *m_tcp = nullptr;
-    QWebSocketServer *m_wsServer = nullptr;
-    QSet<HttpConnection *> m_connections;
-    QTimer m_idleTimer;
+    HttpListener *m_listener = nullptr;
     QElapsedTimer m_uptime;
 };
 

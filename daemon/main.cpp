@@ -3,10 +3,31 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+
 #include "config.h"
 #include "daemon.h"
 #include "logging.h"
 #include "signalwatcher.h"
+
+namespace {
+// Every connection is a descriptor: the soft limit (often 1024) would refuse clients
+// long before AFW_MAX_CONNECTIONS.
+void raiseFileLimit(const Afw::Config &config)
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return;
+    const rlim_t wanted = rlim_t(config.maxConnections) + 256;
+    if (limit.rlim_cur >= wanted)
+        return;
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    setrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur < wanted)
+        qCWarning(lcDaemon) << "open-file limit is" << limit.rlim_cur << "(hard limit): fewer than"
+                            << config.maxConnections << "connections (AFW_MAX_CONNECTIONS) will fit";
+}
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -28,6 +49,7 @@ int main(int argc, char *argv[])
         return exitNow ? 0 : 2;
     }
     Afw::setupLogging(config->logLevel);
+    raiseFileLimit(*config);
 
     Afw::Daemon daemon(*config);
     Afw::SignalWatcher watcher;

@@ -57,6 +57,12 @@ QByteArray Metrics::render() const
     header("afw_http_request_duration_seconds", "histogram", "HTTP request latency by route.");
     for (auto it = m_latency.cbegin(); it != m_latency.cend(); ++it)
         it->render(out, "afw_http_request_duration_seconds", "route=\"" + it.key().toUtf8() + '"');
+    header("afw_http_connections", "gauge", "Open TCP connections (HTTP and WebSocket).");
+    out += "afw_http_connections " + QByteArray::number(m_httpConnections) + '\n';
+    header("afw_http_connections_closed_total", "counter",
+           "Connections the server closed, by reason (limits, time-outs, idle).");
+    for (auto it = m_httpClosed.cbegin(); it != m_httpClosed.cend(); ++it)
+        out += "afw_http_connections_closed_total{reason=\"" + it.key() + "\"} " + QByteArray::number(*it) + '\n';
     header("afw_events_ingested_total", "counter", "Events stored through this instance.");
     out += "afw_events_ingested_total " + QByteArray::number(m_eventsIngested) + '\n';
     header("afw_ws_clients", "gauge", "Connected WebSocket clients.");

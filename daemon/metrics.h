@@ -22,6 +22,10 @@ public:
     void addWsSent(qint64 messages) { m_wsSent += messages; }
     void addWsDropped(qint64 messages) { m_wsDropped += messages; }
     void addWsDisconnectedSlow() { ++m_wsSlowDisconnects; }
+    void setHttpConnections(qint64 n) { m_httpConnections = n; }
+    // A connection the HTTP guard closed: "over_capacity", "too_large", "timeout",
+    // "malformed", "unread_responses", "idle".
+    void addHttpClosed(const char *reason) { ++m_httpClosed[QByteArray(reason)]; }
     void setStorage(const QString &backend, bool connected)
     {
         m_backend = backend;
@@ -51,6 +55,8 @@ private:
     qint64 m_wsSent = 0;
     qint64 m_wsDropped = 0;
     qint64 m_wsSlowDisconnects = 0;
+    qint64 m_httpConnections = 0;
+    QHash<QByteArray, quint64> m_httpClosed;
     QString m_backend;
     bool m_storageUp = true;
 };

@@ -3,7 +3,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QWebSocketServer>
 
 #include "httpapi.h"
 #include "ids.h"
@@ -45,7 +44,7 @@ QString objectFrame(const QJsonObject &o)
 WsHub::WsHub(const Config &config, HttpApi *server, Storage *storage, Metrics *metrics, QObject *parent)
     : QObject(parent), m_config(config), m_server(server), m_storage(storage), m_metrics(metrics)
 {
-    connect(server->webSocketServer(), &QWebSocketServer::newConnection, this, &WsHub::accept);
+    connect(server, &QAbstractHttpServer::newWebSocketConnection, this, &WsHub::accept);
     connect(storage, &Storage::eventAdded, this, &WsHub::broadcastEvent);
     connect(storage, &Storage::commandQueued, this, [this](const QString &sid, const QByteArray &json) {
         broadcast(sid, frame("command", sid, json));
@@ -68,7 +67,8 @@ WsHub::~WsHub()
 
 void WsHub::accept()
 {
-    while (QWebSocket *socket = m_server->webSocketServer()->nextPendingConnection()) {
+    while (m_server->hasPendingWebSocketConnections()) {
+        QWebSocket *socket = m_server->nextPendingWebSocketConnection().release();
         socket->setParent(this);
         if (m_closing) {
             socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 BUILD_DEPS=(build-essential cmake pkg-config qt6-base-dev
-            qt6-websockets-dev libhiredis-dev)
+            qt6-websockets-dev qt6-httpserver-dev libhiredis-dev)
 TEST_DEPS=(redis-server)
 BENCH_DEPS=(wrk curl)
 

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+#include "httpguard.h"
+
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "logging.h"
+#include "metrics.h"
+
+namespace Afw {
+
+namespace {
+constexpr int kSweepMs = 250;
+constexpr int kLingerMs = 2000;                     // a refused client gets this long to read
+constexpr qint64 kMaxDrainBytes = 64 * 1024 * 1024; // ... and may send this much meanwhile
+
+// The answer to a request Qt's parser never handed over (too large, too slow,
+// malformed): there is no QHttpServerRequest, hence no QHttpServerResponder, to write it.
+QByteArray refusal(int status, const QByteArray &error, const QByteArray &message, const QByteArray &cors)
+{
+    const char *reason = status == 400   ? "Bad Request"
+                         : status == 408 ? "Request Timeout"
+                         : status == 413 ? "Payload Too Large"
+                                         : "Service Unavailable";
+    const QByteArray body = R"({"error":")" + error + R"(","message":")" + message + "\"}";
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
+           + "\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: " + cors
+           + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
+           + body;
+}
+
+// Bytes the kernel holds for this socket that nobody has read yet.
+qint64 kernelUnread(qintptr fd)
+{
+    int n = 0;
+    return fd >= 0 && ::ioctl(int(fd), FIONREAD, &n) == 0 ? n : 0;
+}
+} // namespace
+
+// ---------------------------------------------------------------- GuardedSocket
+
+GuardedSocket::GuardedSocket(const HttpLimits &limits, Metrics *metrics, HttpListener *listener)
+    : QTcpSocket(listener), m_limits(limits), m_metrics(metrics), m_listener(listener),
+      m_lastActivityMs(HttpListener::nowMs())
+{
+    setReadBufferSize(m_limits.readBufferBytes());
+    // Connected before Qt's HTTP server connects its parser, so these run first and
+    // last around it on every read.
+    connect(this, &QIODevice::readyRead, this, &GuardedSocket::beforeQtReads);
+    connect(this, &QIODevice::channelReadyRead, this, &GuardedSocket::afterQtRead);
+}
+
+GuardedSocket::~GuardedSocket()
+{
+    if (m_listener)
+        m_listener->closed(this);
+}
+
+void GuardedSocket::beforeQtReads()
+{
+    const qint64 now = HttpListener::nowMs();
+    m_lastActivityMs = now;
+    ++m_reads;
+    if (m_closing) {
+        // Nothing more is answered: Qt's parser finds nothing left to read. (The
+        // transaction it keeps opening would hold on to what we read.)
+        if (isTransactionStarted())
+            commitTransaction();
+        m_drained += readAll().size();
+        return;
+    }
+    if (!requestInFlight() && bytesAvailable() > 0)
+        m_requestStartMs = now;
+    // The transaction keeps what Qt's parser consumed in the buffer: the request's bytes
+    // so far are those plus what just arrived.
+    m_buffered = (isTransactionStarted() ? m_consumed : 0) + bytesAvailable();
+}
+
+void GuardedSocket::afterQtRead()
+{
+    if (m_closing || m_upgrading || !isTransactionStarted())
+        return; // no request in the middle of being read (or requestCompleted() saw to it)
+    m_consumed = m_buffered - bytesAvailable();
+    // A full buffer reads no more: this request can never arrive whole.
+    if (m_buffered >= readBufferSize())
+        refuse(413, "Payload too large",
+               "request larger than " + QByteArray::number(m_limits.readBufferBytes())
+                   + " bytes (body limit " + QByteArray::number(m_limits.maxBodyBytes)
+                   + " plus headers)");
+}
+
+quint64 GuardedSocket::requestCompleted()
+{
+    const qint64 now = HttpListener::nowMs();
+    m_lastActivityMs = now;
+    // Qt committed the request; what is left in the buffer is the next request, which
+    // Qt's parser takes on in a fresh transaction.
+    m_buffered = m_consumed = bytesAvailable();
+    m_requestStartMs = m_buffered > 0 ? now : -1;
+    m_stalledChecks = 0;
+    if (bytesToWrite() > m_limits.maxUnsentBytes) {
+        qCInfo(lcHttp) << "dropping a client that does not read its responses:" << bytesToWrite()
+                       << "bytes unsent";
+        closeNow("unread_responses");
+    }
+    return m_nextSlot++;
+}
+
+void GuardedSocket::respond(quint64 slot, std::function<void()> write)
+{
+    if (slot != m_nextToWrite) {
+        m_waiting.emplace(slot, std::move(write));
+        return;
+    }
+    const bool wasOpen = state() == ConnectedState;
+    if (wasOpen)
+        write();
+    ++m_nextToWrite;
+    while (!m_waiting.empty() && m_waiting.begin()->first == m_nextToWrite) {
+        auto next = std::move(m_waiting.begin()->second);
+        m_waiting.erase(m_waiting.begin());
+        if (state() == ConnectedState)
+            next();
+        ++m_nextToWrite;
+    }
+    m_lastActivityMs = HttpListener::nowMs();
+    if (state() != ConnectedState)
+        return;
+    if (m_closing && m_nextToWrite == m_nextSlot && !m_refused)
+        QTcpSocket::disconnectFromHost(); // after what is buffered is written
+    else
+        flush(); // now, not on the next event-loop turn
+}
+
+void GuardedSocket::closeAfterResponses()
+{
+    m_closing = true;
+    if (m_nextToWrite == m_nextSlot && state() == ConnectedState)
+        QTcpSocket::disconnectFromHost();
+}
+
+void GuardedSocket::upgrading()
+{
+    m_upgrading = true;
+    m_requestStartMs = HttpListener::nowMs();
+    setReadBufferSize(std::max(m_limits.readBufferBytes(), m_limits.maxWsMessageBytes + m_limits.maxHeadBytes));
+}
+
+qint64 GuardedSocket::writeData(const char *data, qint64 size)
+{
+    // The WebSocket server writes its handshake answer: from now on it is a WebSocket.
+    if (m_upgrading && m_requestStartMs >= 0) {
+        m_requestStartMs = -1;
+        if (m_listener)
+            m_listener->unwatch(this);
+    }
+    return QTcpSocket::writeData(data, size);
+}
+
+void GuardedSocket::disconnectFromHost()
+{
+    // Qt's server calls this when its parser gives up (a malformed request line or
+    // head, an HTTP/0.9 line): the request was never handed over, so nobody answered.
+    if (!m_closing && !m_upgrading && requestInFlight() && state() == ConnectedState
+        && error() != RemoteHostClosedError) {
+        refuse(400, "Bad request", "malformed HTTP request");
+        return;
+    }
+    QTcpSocket::disconnectFromHost();
+}
+
+void GuardedSocket::refuse(int status, const QByteArray &error, const QByteArray &message)
+{
+    if (m_closing)
+        return;
+    m_metrics->addHttpClosed(status == 413 ? "too_large" : status == 408 ? "timeout" : "malformed");
+    qCInfo(lcHttp) << "refused a request:" << status << message;
+    m_closing = m_refused = true;
+    m_requestStartMs = -1;
+    // Qt's parser must not see another byte of this connection; ours drains them.
+    if (isTransactionStarted())
+        commitTransaction();
+    m_drained += readAll().size();
+    setReadBufferSize(64 * 1024);
+    // Earlier requests may still be waiting for storage: the refusal goes after them.
+    const QByteArray answer = refusal(status, error, message, m_limits.corsOrigin);
+    respond(m_nextSlot++, [this, answer] {
+        write(answer);
+        // Once the answer is out, end our side (FIN) but keep reading: closing outright
+        // with the client's upload unread would reset the connection and could lose
+        // the answer. The client closes when it has read it, or the linger time ends.
+        connect(this, &QIODevice::bytesWritten, this, [this] {
+            if (bytesToWrite() == 0)
+                ::shutdown(int(socketDescriptor()), SHUT_WR);
+        });
+    });
+    m_lingerUntilMs = HttpListener::nowMs() + kLingerMs;
+}
+
+void GuardedSocket::closeNow(const char *reason)
+{
+    m_metrics->addHttpClosed(reason);
+    m_closing = true;
+    m_requestStartMs = -1;
+    abort();
+}
+
+void GuardedSocket::check(qint64 now)
+{
+    if (state() != ConnectedState)
+        return;
+    if (m_refused) {
+        if (now > m_lingerUntilMs || m_drained > kMaxDrainBytes)
+            abort();
+        return;
+    }
+    if (m_upgrading) {
+        if (now - m_requestStartMs > m_limits.requestTimeoutMs)
+            closeNow("timeout"); // the WebSocket handshake never completed
+        return;
+    }
+    if (requestInFlight()) {
+        if (now - m_requestStartMs > m_limits.requestTimeoutMs) {
+            refuse(408, "Request timeout",
+                   "request not complete within " + QByteArray::number(m_limits.requestTimeoutMs) + " ms");
+            return;
+        }
+        // The read path refuses a request as soon as the buffer fills; this catches a
+        // buffer that filled where it could not look (data the kernel holds while Qt
+        // reads nothing, twice in a row).
+        const bool stalled = m_reads == m_readsAtLastCheck && kernelUnread(socketDescriptor()) > 0;
+        m_stalledChecks = stalled ? m_stalledChecks + 1 : 0;
+        if (m_stalledChecks >= 2)
+            refuse(413, "Payload too large", "request larger than the read buffer");
+    } else if (m_nextToWrite == m_nextSlot && bytesToWrite() == 0
+               && now - m_lastActivityMs > m_limits.idleTimeoutMs) {
+        m_metrics->addHttpClosed("idle");
+        m_closing = true;
+        QTcpSocket::disconnectFromHost();
+    }
+    m_readsAtLastCheck = m_reads;
+}
+
+// ---------------------------------------------------------------- HttpListener
+
+HttpListener::HttpListener(const HttpLimits &limits, Metrics *metrics, QObject *parent)
+    : QTcpServer(parent), m_limits(limits), m_metrics(metrics)
+{
+    // Qt's HTTP server takes connections as they are made; the kernel's queue of
+    // not-yet-accepted ones need not be long.
+    setMaxPendingConnections(std::max(30, limits.maxConnections));
+    m_sweepTimer.setInterval(kSweepMs);
+    connect(&m_sweepTimer, &QTimer::timeout, this, &HttpListener::sweep);
+    m_sweepTimer.start();
+}
+
+qint64 HttpListener::nowMs()
+{
+    static const QElapsedTimer clock = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return clock.elapsed();
+}
+
+void HttpListener::incomingConnection(qintptr fd)
+{
+    if (m_open >= m_limits.maxConnections) {
+        // Over the cap: say so and close; the kernel's listen queue is no place to wait.
+        static const QByteArray busy =
+            refusal(503, "Too many connections", "the server is at its connection limit", m_limits.corsOrigin);
+        (void)::send(int(fd), busy.constData(), size_t(busy.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::close(int(fd));
+        m_metrics->addHttpClosed("over_capacity");
+        qCWarning(lcHttp) << "connection refused: at the limit of" << m_limits.maxConnections
+                          << "connections (AFW_MAX_CONNECTIONS)";
+        return;
+    }
+    auto *socket = new GuardedSocket(m_limits, m_metrics, this);
+    if (!socket->setSocketDescriptor(fd)) {
+        delete socket;
+        ::close(int(fd));
+        return;
+    }
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    ++m_open;
+    m_sockets.insert(socket);
+    m_metrics->setHttpConnections(m_open);
+    addPendingConnection(socket);
+}
+
+void HttpListener::unwatch(GuardedSocket *socket)
+{
+    m_sockets.remove(socket); // a WebSocket now: still counted until it is gone
+}
+
+void HttpListener::closed(GuardedSocket *socket)
+{
+    m_sockets.remove(socket);
+    --m_open;
+    m_metrics->setHttpConnections(m_open);
+}
+
+void HttpListener::sweep()
+{
+    const qint64 now = nowMs();
+    const QList<GuardedSocket *> sockets = m_sockets.values();
+    for (GuardedSocket *s : sockets) {
+        if (m_sockets.contains(s))
+            s->check(now);
+    }
+}
+
+} // namespace Afw
