@@ -9,6 +9,7 @@
 
 #include "fold.h"
 #include "ids.h"
+#include "jsonscan.h"
 #include "logging.h"
 #include "metrics.h"
 #include "timeutil.h"
@@ -478,20 +479,18 @@ void HttpApi::whenReady(QFuture<Result<T>> future, const char *op, const ReplyPt
 
 std::optional<QJsonObject> HttpApi::bodyObject(Call &c)
 {
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
-    if (err.error != QJsonParseError::NoError) {
-        c.reply->error(400, QStringLiteral("Invalid JSON"),
-                       {{QStringLiteral("message"),
-                         QString(err.errorString() + QStringLiteral(" at offset ") + QString::number(err.offset))}});
+    QString error;
+    const auto doc = parseJson(c.request.body(), &error);
+    if (!doc) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), error}});
         return std::nullopt;
     }
-    if (!doc.isObject()) {
+    if (!doc->isObject()) {
         c.reply->error(400, QStringLiteral("Invalid body"),
                        {{QStringLiteral("message"), QStringLiteral("expected a JSON object")}});
         return std::nullopt;
     }
-    return doc.object();
+    return doc->object();
 }
 
 // ---------------------------------------------------------------- routes
@@ -723,12 +722,13 @@ void HttpApi::postEvent(Call &c)
 
 void HttpApi::postEventBatch(Call &c)
 {
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(c.request.body(), &err);
-    if (err.error != QJsonParseError::NoError) {
-        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), err.errorString()}});
+    QString error;
+    const auto parsed = parseJson(c.request.body(), &error);
+    if (!parsed) {
+        c.reply->error(400, QStringLiteral("Invalid JSON"), {{QStringLiteral("message"), error}});
         return;
     }
+    const QJsonDocument &doc = *parsed;
     if (!doc.isArray() || doc.array().isEmpty() || doc.array().size() > 1000) {
         c.reply->error(400, QStringLiteral("Invalid batch"),
                        {{QStringLiteral("message"), QStringLiteral("expected an array of 1 to 1000 events")}});

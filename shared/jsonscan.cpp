@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "jsonscan.h"
 
+#include <QVarLengthArray>
+
+#include <algorithm>
 #include <cstring>
+#include <deque>
 
 namespace Afw {
 
@@ -19,6 +23,45 @@ int hexValue(char c)
     return -1;
 }
 } // namespace
+
+// The member names of one object, compared as decoded text: a linear scan while the
+// object is small (nearly always); past that, every name is kept and the lot sorted
+// once at the end (a 1 MiB body can hold 100,000 names; a hash set of them was
+// several times slower than sorting).
+class JsonScan::Names
+{
+public:
+    // false: the name was there already (found now or, for large objects, in done()).
+    // `raw` is the name as written, without quotes.
+    bool insert(QByteArrayView raw, bool escaped, const QString &decoded)
+    {
+        QByteArrayView name = raw;
+        if (escaped) {
+            m_decoded.push_back(decoded.toUtf8());
+            name = m_decoded.back();
+        }
+        if (m_names.size() < kLinear) {
+            for (const QByteArrayView &n : std::as_const(m_names)) {
+                if (n == name)
+                    return false;
+            }
+        }
+        m_names.append(name);
+        return true;
+    }
+    bool done()
+    {
+        if (m_names.size() <= kLinear)
+            return true;
+        std::sort(m_names.begin(), m_names.end());
+        return std::adjacent_find(m_names.cbegin(), m_names.cend()) == m_names.cend();
+    }
+
+private:
+    static constexpr qsizetype kLinear = 16;
+    QVarLengthArray<QByteArrayView, kLinear> m_names;
+    std::deque<QByteArray> m_decoded; // owns the bytes of escaped names
+};
 
 JsonScan::JsonScan(std::initializer_list<const char *> keys)
 {
@@ -70,7 +113,7 @@ bool JsonScan::value(int depth)
     case '[':
         return array(depth + 1);
     case '"':
-        return string(nullptr);
+        return string(nullptr, false);
     case 't':
         return literal("true");
     case 'f':
@@ -92,16 +135,22 @@ bool JsonScan::object(int depth)
         ++m_p;
         return true;
     }
+    Names names;
     for (;;) {
         skipSpace();
         if (m_p >= m_end || *m_p != '"')
             return fail("expected a member name");
         const char *keyStart = m_p + 1;
-        QString decodedKey;
+        QString decodedKey; // only when the name has escapes
         const bool top = depth == 1;
-        if (!string(top ? &decodedKey : nullptr))
+        if (!string(&decodedKey, false))
             return false;
+        const bool keyEscaped = m_lastStringEscaped;
         const qsizetype keyLen = m_p - keyStart - 1;
+        if (!names.insert(QByteArrayView(keyStart, keyLen), keyEscaped, decodedKey)) {
+            m_p = keyStart - 1;
+            return fail("duplicate member name");
+        }
         skipSpace();
         if (m_p >= m_end || *m_p != ':')
             return fail("expected ':'");
@@ -111,7 +160,7 @@ bool JsonScan::object(int depth)
             for (int i = 0; i < m_keyCount; ++i) {
                 const bool plain = qsizetype(std::strlen(m_keys[i])) == keyLen
                                    && std::memcmp(keyStart, m_keys[i], size_t(keyLen)) == 0;
-                if (plain || decodedKey == QLatin1String(m_keys[i])) {
+                if (plain || (keyEscaped && decodedKey == QLatin1String(m_keys[i]))) {
                     wanted = i;
                     break;
                 }
@@ -119,12 +168,11 @@ bool JsonScan::object(int depth)
         }
         skipSpace();
         if (wanted >= 0) {
-            Member &m = m_members[wanted]; // a repeated key: the last one wins, as in QJsonObject
-            m = Member{};
+            Member &m = m_members[wanted];
             m.present = true;
             if (m_p < m_end && *m_p == '"') {
                 m.isString = true;
-                if (!string(&m.value))
+                if (!string(&m.value, true))
                     return false;
             } else if (!value(depth)) {
                 return false;
@@ -132,8 +180,13 @@ bool JsonScan::object(int depth)
         } else if (!value(depth)) {
             return false;
         }
-        if (const int more = separator('}'); more <= 0)
-            return more == 0;
+        if (const int more = separator('}'); more < 0) {
+            return false;
+        } else if (more == 0) {
+            if (!names.done())
+                return fail("duplicate member name");
+            return true;
+        }
     }
 }
 
@@ -168,7 +221,9 @@ int JsonScan::separator(char close)
     return -1;
 }
 
-bool JsonScan::string(QString *decoded)
+// decoded: where the text goes; unless `always`, only a string with escapes is decoded
+// (member names: their raw bytes serve when there are none).
+bool JsonScan::string(QString *decoded, bool always)
 {
     ++m_p; // opening quote
     const char *start = m_p;
@@ -239,7 +294,8 @@ bool JsonScan::string(QString *decoded)
         return fail("unterminated string");
     const char *end = m_p;
     ++m_p; // closing quote
-    if (!decoded)
+    m_lastStringEscaped = escaped;
+    if (!decoded || (!escaped && !always))
         return true;
     if (!escaped) {
         *decoded = QString::fromUtf8(start, end - start);
@@ -328,6 +384,22 @@ bool JsonScan::literal(const char *word)
         return fail("illegal value");
     m_p += n;
     return true;
+}
+
+std::optional<QJsonDocument> parseJson(const QByteArray &json, QString *error)
+{
+    JsonScan scan({});
+    if (!scan.scan(json)) {
+        *error = scan.error() + QStringLiteral(" at offset ") + QString::number(scan.errorOffset());
+        return std::nullopt;
+    }
+    QJsonParseError err;
+    QJsonDocument doc = QJsonDocument::fromJson(json, &err);
+    if (err.error != QJsonParseError::NoError) { // JsonScan is the stricter of the two
+        *error = err.errorString() + QStringLiteral(" at offset ") + QString::number(err.offset);
+        return std::nullopt;
+    }
+    return doc;
 }
 
 } // namespace Afw

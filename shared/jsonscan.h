@@ -2,16 +2,20 @@
 #pragma once
 
 #include <QByteArrayView>
+#include <QJsonDocument>
 #include <QString>
 
 #include <optional>
 
 namespace Afw {
 
-// A single-pass JSON validator (RFC 8259, UTF-8 checked, nesting bounded) that also
-// picks out top-level string members of an object, without building a DOM. The
-// POST /api/events path needs only three fields of an otherwise opaque event, and a
-// QJsonDocument costs more than everything else on that path together.
+// A single-pass JSON validator (RFC 8259, UTF-8 checked, nesting bounded, no object
+// with the same member name twice) that also picks out top-level string members of an
+// object, without building a DOM. The POST /api/events path needs only three fields of
+// an otherwise opaque event, and a QJsonDocument costs more than everything else on
+// that path together. Every JSON body the daemon reads passes through it first: a
+// duplicate name is read one way by one parser and another way by the next (Qt keeps
+// the first, JavaScript the last), so it is refused rather than guessed at.
 class JsonScan
 {
 public:
@@ -36,8 +40,9 @@ public:
 private:
     bool value(int depth);
     bool object(int depth);
+    class Names;
     bool array(int depth);
-    bool string(QString *decoded);
+    bool string(QString *decoded, bool always);
     bool number();
     bool literal(const char *word);
     int separator(char close);
@@ -51,8 +56,13 @@ private:
     int m_keyCount = 0;
     Member m_members[8];
     bool m_isObject = false;
+    bool m_lastStringEscaped = false;
     const char *m_error = "";
     qsizetype m_errorOffset = 0;
 };
+
+// JSON that JsonScan accepts, as a document: nullopt and *error ("<why> at offset N")
+// otherwise. The one way the daemon reads a JSON body or message.
+std::optional<QJsonDocument> parseJson(const QByteArray &json, QString *error);
 
 } // namespace Afw

@@ -1847,6 +1847,28 @@ private Q_SLOTS:
         row(u"input prompt number"_s, "POST", inPath, q("{'input':'y','prompt':5}"), u"Invalid input"_s);
         row(u"input null body"_s, "POST", inPath, "null", QString());
 
+        // A member name twice: Qt's parser keeps the first, JavaScript the last, so the
+        // id that validation saw need not be the id a reader sees. Refused on every route.
+        const QByteArray evilFirst = q("{'sessionId':'../../evil id','type':'x','timestamp':'") + ts.toUtf8()
+                                     + q("','sessionId':'victim'}");
+        const QByteArray evilLast = q("{'sessionId':'victim','type':'x','timestamp':'") + ts.toUtf8()
+                                    + q("','sessionId':'../../evil id'}");
+        row(u"duplicate key: event, bad id first"_s, "POST", u"/api/events"_s, evilFirst, invalidJson);
+        row(u"duplicate key: event, bad id last"_s, "POST", u"/api/events"_s, evilLast, invalidJson);
+        row(u"duplicate key: event, escaped twin"_s, "POST", u"/api/events"_s,
+            q("{'sessionId':'victim','type':'x','timestamp':'") + ts.toUtf8() + q("','\\u0073essionId':'a b'}"),
+            invalidJson);
+        row(u"duplicate key: event, nested"_s, "POST", u"/api/events"_s,
+            "{" + good + q(",'data':{'k':1,'k':2}}"), invalidJson);
+        row(u"duplicate key: batch"_s, "POST", u"/api/events/batch"_s, "[{" + good + "}," + evilFirst + "]",
+            invalidJson);
+        row(u"duplicate key: session"_s, "POST", u"/api/sessions"_s, q("{'cwd':'/c','id':'a b','id':'ok-id'}"),
+            invalidJson);
+        row(u"duplicate key: put"_s, "PUT", victimPath, q("{'status':'bogus','status':'completed'}"), invalidJson);
+        row(u"duplicate key: command"_s, "POST", cmdPath, q("{'type':'explode','type':'pause'}"), invalidJson);
+        row(u"duplicate key: ack"_s, "POST", u"/api/commands/cmd-1/ack"_s, q("{'result':1,'result':2}"), invalidJson);
+        row(u"duplicate key: input"_s, "POST", inPath, q("{'input':5,'input':'y'}"), invalidJson);
+
         // Query parameters
         const QString invalidParam = u"Invalid query parameter"_s;
         for (const char *q : {"limit=abc", "limit=-1", "limit=0", "limit=1001", "limit=1.5", "limit=", "limit=1e3",
