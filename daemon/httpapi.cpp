@@ -87,6 +87,13 @@ bool isWebSocketUpgrade(const QHttpServerRequest &request)
 // (request smuggling): refused, and the connection closed. Empty when fine.
 QByteArray framingProblem(const QHttpServerRequest &request)
 {
+    // Qt 6.4 drops every header field of a head it will not read (more than 100 fields,
+    // a field over 100 kB, a malformed line) and carries on: Content-Length and the rest
+    // are gone, so the body would be read as the next request. Host is required of
+    // every HTTP/1.1 request, so its absence gives that away.
+    if (request.value(QByteArrayLiteral("host")).isEmpty())
+        return "missing Host header, or a head Qt does not read (over 100 fields, a field over 100 kB, "
+               "a malformed line)";
     int lengths = 0;
     int codings = 0;
     for (const auto &[name, value] : request.headers()) {
@@ -198,8 +205,6 @@ void Reply::write(int status, const QByteArray &body, const QByteArray &contentT
     if (status != 204)
         r.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(body.size()));
     r.writeBody(body);
-    if (m_close && m_socket)
-        m_socket->closeAfterResponses();
 }
 
 void Reply::json(int status, const QJsonObject &body)
@@ -339,10 +344,22 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
     // Qt 6.4's chunked parser reads a malformed chunk size as the last chunk, so what
     // follows a chunked body on the connection cannot be trusted to be a request: the
     // connection closes after the answer (hooks send Content-Length; nothing is lost).
-    const bool close = !framing.isEmpty() || !request.value(QByteArrayLiteral("transfer-encoding")).isEmpty()
+    const bool tooDeep = guarded->unanswered() > m_limits.maxUnanswered;
+    const bool close = tooDeep || !framing.isEmpty() || !request.value(QByteArrayLiteral("transfer-encoding")).isEmpty()
         || request.value(QByteArrayLiteral("connection")).toLower().contains("close");
     Call call{request, {}, {},
               std::make_shared<Reply>(guarded, slot, makeResponder(request, socket), m_corsOrigin, m_metrics, close)};
+    if (close)
+        guarded->closeAfterResponses(); // now: what follows in the buffer is not a request to run
+    if (tooDeep) {
+        // A client pipelining faster than storage answers: answered in turn, then closed.
+        call.reply->route = QStringLiteral("unmatched");
+        call.reply->error(503, QStringLiteral("Too many pipelined requests"),
+                          {{QStringLiteral("message"),
+                            QStringLiteral("more than %1 requests waiting for their answers").arg(m_limits.maxUnanswered)}});
+        m_metrics->addHttpClosed("pipelined_too_deep");
+        return true;
+    }
     if (!framing.isEmpty()) {
         // Qt framed this request one way; a proxy in front may have framed it another.
         call.reply->route = QStringLiteral("unmatched");
@@ -368,6 +385,7 @@ void HttpApi::missingHandler(const QHttpServerRequest &request, QTcpSocket *sock
         return;
     auto r = std::make_shared<Reply>(guarded, guarded->requestCompleted(), makeResponder(request, socket),
                                      m_corsOrigin, m_metrics, true);
+    guarded->closeAfterResponses();
     r->route = QStringLiteral("/ws");
     if (pathOf(request) != "/ws")
         r->error(404, QStringLiteral("Not found"), {{QStringLiteral("path"), QString::fromUtf8(pathOf(request))}});

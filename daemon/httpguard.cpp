@@ -12,7 +12,7 @@ namespace Afw {
 
 namespace {
 constexpr int kSweepMs = 250;
-constexpr int kLingerMs = 2000;                     // a refused client gets this long to read
+constexpr int kLingerMs = 2000;                     // a closing client gets this long to read
 constexpr qint64 kMaxDrainBytes = 64 * 1024 * 1024; // ... and may send this much meanwhile
 
 // The answer to a request Qt's parser never handed over (too large, too slow,
@@ -127,17 +127,56 @@ void GuardedSocket::respond(quint64 slot, std::function<void()> write)
     m_lastActivityMs = HttpListener::nowMs();
     if (state() != ConnectedState)
         return;
-    if (m_closing && m_nextToWrite == m_nextSlot && !m_refused)
-        QTcpSocket::disconnectFromHost(); // after what is buffered is written
-    else
-        flush(); // now, not on the next event-loop turn
+    flush(); // now, not on the next event-loop turn
+    if (bytesToWrite() > m_limits.maxUnsentBytes) {
+        qCInfo(lcHttp) << "dropping a client that does not read its responses:" << bytesToWrite()
+                       << "bytes unsent";
+        closeNow("unread_responses");
+        return;
+    }
+    if (m_closing && m_nextToWrite == m_nextSlot)
+        lingeringClose();
 }
 
 void GuardedSocket::closeAfterResponses()
 {
-    m_closing = true;
+    stopReading();
     if (m_nextToWrite == m_nextSlot && state() == ConnectedState)
-        QTcpSocket::disconnectFromHost();
+        lingeringClose();
+}
+
+void GuardedSocket::stopReading()
+{
+    m_closing = true;
+    m_requestStartMs = -1;
+    // Qt's parser must not see another byte of this connection; ours drains them.
+    if (isTransactionStarted())
+        commitTransaction();
+    m_drained += readAll().size();
+    setReadBufferSize(64 * 1024);
+}
+
+void GuardedSocket::lingeringClose()
+{
+    // End our side (FIN) once everything is written, but keep reading: closing outright
+    // with the client's upload unread would reset the connection, and a reset can
+    // destroy the answer before the client reads it. The client closes when it has
+    // read it, or the linger time ends it.
+    if (m_lingerUntilMs >= 0)
+        return;
+    if (bytesAvailable() == 0 && kernelUnread(socketDescriptor()) == 0) {
+        QTcpSocket::disconnectFromHost(); // the client sent nothing more: a plain close
+        return;
+    }
+    m_lingerUntilMs = HttpListener::nowMs() + kLingerMs;
+    auto finSent = [this] {
+        if (bytesToWrite() > 0)
+            return false;
+        ::shutdown(int(socketDescriptor()), SHUT_WR);
+        return true;
+    };
+    if (!finSent())
+        connect(this, &QIODevice::bytesWritten, this, finSent);
 }
 
 void GuardedSocket::upgrading()
@@ -176,26 +215,11 @@ void GuardedSocket::refuse(int status, const QByteArray &error, const QByteArray
         return;
     m_metrics->addHttpClosed(status == 413 ? "too_large" : status == 408 ? "timeout" : "malformed");
     qCInfo(lcHttp) << "refused a request:" << status << message;
-    m_closing = m_refused = true;
-    m_requestStartMs = -1;
-    // Qt's parser must not see another byte of this connection; ours drains them.
-    if (isTransactionStarted())
-        commitTransaction();
-    m_drained += readAll().size();
-    setReadBufferSize(64 * 1024);
-    // Earlier requests may still be waiting for storage: the refusal goes after them.
+    stopReading();
+    // Earlier requests may still be waiting for storage: the refusal goes after them,
+    // then the connection closes.
     const QByteArray answer = refusal(status, error, message, m_limits.corsOrigin);
-    respond(m_nextSlot++, [this, answer] {
-        write(answer);
-        // Once the answer is out, end our side (FIN) but keep reading: closing outright
-        // with the client's upload unread would reset the connection and could lose
-        // the answer. The client closes when it has read it, or the linger time ends.
-        connect(this, &QIODevice::bytesWritten, this, [this] {
-            if (bytesToWrite() == 0)
-                ::shutdown(int(socketDescriptor()), SHUT_WR);
-        });
-    });
-    m_lingerUntilMs = HttpListener::nowMs() + kLingerMs;
+    respond(m_nextSlot++, [this, answer] { write(answer); });
 }
 
 void GuardedSocket::closeNow(const char *reason)
@@ -210,11 +234,13 @@ void GuardedSocket::check(qint64 now)
 {
     if (state() != ConnectedState)
         return;
-    if (m_refused) {
+    if (m_lingerUntilMs >= 0) {
         if (now > m_lingerUntilMs || m_drained > kMaxDrainBytes)
             abort();
         return;
     }
+    if (m_closing)
+        return; // answers still being written (storage is slow): they end in lingeringClose()
     if (m_upgrading) {
         if (now - m_requestStartMs > m_limits.requestTimeoutMs)
             closeNow("timeout"); // the WebSocket handshake never completed
@@ -247,8 +273,9 @@ void GuardedSocket::check(qint64 now)
 HttpListener::HttpListener(const HttpLimits &limits, Metrics *metrics, QObject *parent)
     : QTcpServer(parent), m_limits(limits), m_metrics(metrics)
 {
-    // Qt's HTTP server takes connections as they are made; the kernel's queue of
-    // not-yet-accepted ones need not be long.
+    // Qt's default listen backlog (50) drops the SYNs of a burst of connections (a
+    // dashboard fleet reconnecting after a restart), which then wait 1-3 s to retry.
+    setListenBacklogSize(4096);
     setMaxPendingConnections(std::max(30, limits.maxConnections));
     m_sweepTimer.setInterval(kSweepMs);
     connect(&m_sweepTimer, &QTimer::timeout, this, &HttpListener::sweep);

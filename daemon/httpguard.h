@@ -24,6 +24,9 @@ struct HttpLimits
     qint64 maxHeadBytes = 64 * 1024;
     // Responses a client has not read yet; a client that pipelines past this is dropped.
     qint64 maxUnsentBytes = 32 * 1024 * 1024;
+    // Requests of one connection waiting for their answer (pipelining); past this the
+    // next one is answered 503 and the connection closes.
+    int maxUnanswered = 1024;
     // A WebSocket connection's read buffer must hold its largest message.
     qint64 maxWsMessageBytes = 1024 * 1024;
     int maxConnections = 16384;
@@ -56,6 +59,8 @@ public:
 
     /** Qt handed a complete request to the application; returns its response slot. */
     quint64 requestCompleted();
+    /** Requests taken whose answers have not been written yet. */
+    int unanswered() const { return int(m_nextSlot - m_nextToWrite); }
     /** Runs @p write when every earlier slot has been written (at once if they were). */
     void respond(quint64 slot, std::function<void()> write);
     /** Closes once every response taken so far is written; later requests are ignored. */
@@ -83,6 +88,8 @@ private:
     // Answers with a JSON error, stops Qt from reading on, and closes gracefully.
     void refuse(int status, const QByteArray &error, const QByteArray &message);
     void closeNow(const char *reason);
+    void stopReading();
+    void lingeringClose();
     bool requestInFlight() const { return m_requestStartMs >= 0; }
 
     HttpLimits m_limits;
@@ -100,11 +107,10 @@ private:
     quint64 m_nextSlot = 0;
     quint64 m_nextToWrite = 0;
     std::map<quint64, std::function<void()>> m_waiting; // answered out of order
-    qint64 m_lingerUntilMs = -1; // refused: input is drained, then the socket closes
+    qint64 m_lingerUntilMs = -1; // closing: our side is shut, input is drained until then
     qint64 m_drained = 0;
     bool m_upgrading = false;
-    bool m_refused = false;
-    bool m_closing = false;
+    bool m_closing = false; // no further request is read or answered
 };
 
 /**
