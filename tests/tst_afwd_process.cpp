@@ -14,22 +14,16 @@
 #include <csignal>
 #include <sys/types.h>
 
+#include "afwdprocess.h"
 #include "http.h"
+#include "redisserver.h"
 
 using namespace Qt::StringLiterals;
 using Afw::Test::http;
 
 namespace {
 constexpr int kStartMs = 10000;
-
-// A port nobody listens on right now (bound, read, released).
-quint16 freePort()
-{
-    QTcpServer s;
-    if (!s.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return s.serverPort();
-}
+using Afw::Test::RedisServer; // for freePort()
 } // namespace
 
 class tst_AfwdProcess : public QObject
@@ -87,16 +81,7 @@ void tst_AfwdProcess::cleanup()
 
 QProcessEnvironment tst_AfwdProcess::cleanEnv() const
 {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    const QStringList keys = env.keys();
-    for (const QString &k : keys) {
-        if (k.startsWith("AFW_"_L1) && k != "AFWD_BIN"_L1)
-            env.remove(k);
-    }
-    for (const char *k : {"PORT", "HOST", "REDIS_URL", "REDIS_PREFIX", "LOG_LEVEL", "JOURNAL_STREAM",
-                          "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
-        env.remove(QLatin1String(k));
-    return env;
+    return Afw::Test::AfwdProcess::cleanEnvironment();
 }
 
 QProcess *tst_AfwdProcess::launch(const QStringList &args, const QProcessEnvironment &env)
@@ -204,7 +189,7 @@ void tst_AfwdProcess::gracefulShutdown_data()
 void tst_AfwdProcess::gracefulShutdown()
 {
     QFETCH(int, sig);
-    const quint16 port = freePort();
+    const quint16 port = RedisServer::freePort();
     QVERIFY(port);
     QString line;
     QProcess *p = startDaemon({u"--port"_s, QString::number(port)}, cleanEnv(), &line);
@@ -246,7 +231,7 @@ void tst_AfwdProcess::silentClientDoesNotBlockShutdown()
 {
     // A peer that completed the handshake but never answers the close frame: the
     // shutdown is bounded by the daemon's grace period, not by the peer.
-    const quint16 port = freePort();
+    const quint16 port = RedisServer::freePort();
     QVERIFY(port);
     QString line;
     QProcess *p = startDaemon({u"--port"_s, QString::number(port)}, cleanEnv(), &line);
@@ -278,8 +263,8 @@ void tst_AfwdProcess::silentClientDoesNotBlockShutdown()
 
 void tst_AfwdProcess::flagsOverrideEnvironment()
 {
-    const quint16 envPort = freePort();
-    const quint16 flagPort = freePort();
+    const quint16 envPort = RedisServer::freePort();
+    const quint16 flagPort = RedisServer::freePort();
     QVERIFY(envPort && flagPort && envPort != flagPort);
     QProcessEnvironment env = cleanEnv();
     env.insert(u"PORT"_s, QString::number(envPort));
@@ -309,7 +294,7 @@ void tst_AfwdProcess::flagsOverrideEnvironment()
 
 void tst_AfwdProcess::apiKeyFromEnvironment()
 {
-    const quint16 port = freePort();
+    const quint16 port = RedisServer::freePort();
     QVERIFY(port);
     QProcessEnvironment env = cleanEnv();
     env.insert(u"AFW_API_KEY"_s, u"process-key"_s);
