@@ -124,7 +124,7 @@ QJsonObject Session::toJson() const
 {
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
-    o.insert(QLatin1String("cwd"), cwd);
+    putIfSet(o, QLatin1String("cwd"), cwd); // absent for a session an event created without one
     putIfSet(o, QLatin1String("hostname"), hostname);
     putIfSet(o, QLatin1String("platform"), platform);
     putIfSet(o, QLatin1String("user"), user);
@@ -146,9 +146,10 @@ QJsonObject Session::toSummaryJson(int chainsCount) const
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
     o.insert(QLatin1String("status"), statusToString(status));
-    o.insert(QLatin1String("cwd"), cwd);
+    putIfSet(o, QLatin1String("cwd"), cwd);
     putIfSet(o, QLatin1String("user"), user);
     putIfSet(o, QLatin1String("hostname"), hostname);
+    putIfSet(o, QLatin1String("platform"), platform);
     o.insert(QLatin1String("startedAt"), isoFromMs(startedAtMs));
     if (endedAtMs)
         o.insert(QLatin1String("endedAt"), isoFromMs(*endedAtMs));
