@@ -186,11 +186,15 @@ private Q_SLOTS:
     {
         const QString id = uid("fanout");
         QVERIFY(createSession(*m_a, id));
-        WsClient onA, onB;
+        // Envelope by query on A and by subprotocol on B, plus a dashboard (events
+        // framing) on B.
+        WsClient onA, onB, dashboard;
         QVERIFY(onA.open(m_a->port()));
-        QVERIFY(onB.open(m_b->port()));
+        QVERIFY(onB.open(m_b->port(), WsClient::Framing::EnvelopeSubprotocol));
+        QVERIFY(dashboard.open(m_b->port(), WsClient::Framing::Events));
         QVERIFY(onA.subscribe(id));
         QVERIFY(onB.subscribe(id));
+        QVERIFY(dashboard.subscribe(id));
 
         QCOMPARE(postEvent(*m_a, id), 1);
         QTRY_COMPARE_WITH_TIMEOUT(onA.count(u"event"_s, id), 1, kWaitMs);
@@ -211,6 +215,15 @@ private Q_SLOTS:
             }
             QCOMPARE(seqs, (QList<qint64>{1, 2}));
         }
+        QVERIFY(dashboard.roundTrip());
+        QList<qint64> bare;
+        for (const QJsonObject &o : dashboard.frames) {
+            if (o.contains("eventId"_L1)) { // a bare event: the stored one itself
+                QCOMPARE(o.value("sessionId"_L1).toString(), id);
+                bare.append(o.value("seq"_L1).toInteger());
+            }
+        }
+        QCOMPARE(bare, (QList<qint64>{1, 2}));
     }
 
     // afterSeq replay while events keep coming: with Redis the replay is a real round
