@@ -5,8 +5,11 @@
 #include <QTest>
 
 #include "fold.h"
+#include "jsonscan.h"
 
 using namespace Afw;
+
+Q_DECLARE_METATYPE(Afw::Session)
 
 namespace {
 QJsonObject ev(const char *json)
@@ -280,6 +283,47 @@ private Q_SLOTS:
         auto viaScan = parseEvent(event, &jsonError, &why);
         QVERIFY2(viaScan, qPrintable(jsonError + why));
         QCOMPARE(sessionFromEvent(*viaScan).toJson(), want);
+        QCOMPARE(QJsonDocument::fromJson(sessionFromEvent(*viaScan).toJsonBytes()).object(), want);
+    }
+
+    // The hand-written record Redis gets with every event is the record toJson() makes,
+    // and valid JSON by the strict scanner's rules too.
+    void sessionRecordBytes_data()
+    {
+        QTest::addColumn<Session>("session");
+        Session minimal;
+        minimal.id = QStringLiteral("s1");
+        minimal.startedAtMs = 1764100000123;
+        QTest::newRow("minimal") << minimal;
+        Session full = minimal;
+        full.cwd = QStringLiteral("/home/me/proj");
+        full.hostname = QStringLiteral("box");
+        full.platform = QStringLiteral("linux");
+        full.user = QStringLiteral("ann@example.com");
+        full.status = Status::Failed;
+        full.endedAtMs = minimal.startedAtMs + 4321;
+        full.endReason = QStringLiteral("error");
+        full.summary = QStringLiteral("it broke");
+        full.metadata = QJsonObject{{QStringLiteral("k"), QJsonArray{1, QStringLiteral("two")}}};
+        QTest::newRow("every field") << full;
+        Session odd = minimal;
+        odd.cwd = QStringLiteral("C:\\Users\\\"me\"\n\t") + QChar(0x01) + QChar(0x1f) + QStringLiteral("/é/€/")
+                  + QString::fromUcs4(U"\U0001F600");
+        odd.summary = QStringLiteral("</script>\u2028");
+        QTest::newRow("escapes") << odd;
+    }
+
+    void sessionRecordBytes()
+    {
+        QFETCH(Session, session);
+        const QByteArray bytes = session.toJsonBytes();
+        QJsonParseError err;
+        const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
+        QVERIFY2(err.error == QJsonParseError::NoError, bytes.constData());
+        QCOMPARE(doc.object(), session.toJson());
+        JsonScan scan({"id"});
+        QVERIFY2(scan.scan(bytes), qPrintable(scan.error()));
+        QCOMPARE(scan.member(0).value, session.id);
     }
 };
 

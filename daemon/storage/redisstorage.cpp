@@ -278,7 +278,7 @@ QFuture<Result<CreatedSession>> RedisStorage::createSession(const Session &sessi
         return unavailable<CreatedSession>();
     Promise<CreatedSession> p;
     eval(m_scripts.createSession, {key("sessions", session.id), m_prefix + "session-index"},
-         {compact(session.toJson()), num(m_limits.sessionTtlMs), num(session.startedAtMs),
+         {session.toJsonBytes(), num(m_limits.sessionTtlMs), num(session.startedAtMs),
           session.id.toUtf8()},
          [this, p, session](const Reply &r) {
              if (const StorageError e = errorOf(r, "createSession"); e.code != StorageError::None)
@@ -346,7 +346,7 @@ void RedisStorage::casSession(const QString &id, const QByteArray &current, Sess
         return done(r);
     }
     eval(m_scripts.casSession, {key("sessions", id)},
-         {current, compact(s.toJson()), num(m_limits.sessionTtlMs)},
+         {current, s.toJsonBytes(), num(m_limits.sessionTtlMs)},
          [=, this](const Reply &r) {
              if (const StorageError e = errorOf(r, op); e.code != StorageError::None)
                  return done(Result<Session>::fail(e.code, e.message));
@@ -563,7 +563,7 @@ void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<
     eval(m_scripts.addEvent,
          {key("events", id), key("seq", id), key("sessions", id), m_prefix + "session-index"},
          {head.json, num(m_limits.maxEventsPerSession), num(m_limits.sessionTtlMs),
-          eventsChannel(), id.toUtf8(), compact(created.toJson()), num(created.startedAtMs),
+          eventsChannel(), id.toUtf8(), created.toJsonBytes(), num(created.startedAtMs),
           sessionEvent ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), nowIso().toUtf8()},
          [this, event, eventId = head.eventId, done = std::move(done)](const Reply &r) {
              if (const StorageError e = errorOf(r, "addEvent"); e.code != StorageError::None)
