@@ -569,9 +569,10 @@ void HttpApi::getSession(Call &c)
             reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
             return;
         }
-        whenReady(m_storage->chains(id), "chains", reply, [reply, session = s.value](const Result<ChainFold> &ch) {
-            reply->json(200, sessionObject(session, ch.value));
-        });
+        whenReady(m_storage->chains(id), "chains", reply,
+                  [reply, session = s.value](const Result<ChainFold> &ch) {
+                      reply->json(200, sessionObject(session, ch.value));
+                  });
     });
 }
 

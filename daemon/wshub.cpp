@@ -155,12 +155,13 @@ void WsHub::accept()
         });
         connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
         m_metrics->setWsClients(m_clients.size());
-        qCDebug(lcWs) << c->id << "connected" << (c->framing == Framing::Envelope ? "(envelope)" : "(events)");
-        if (c->framing == Framing::Envelope) { // events framing: nothing until there is something
+        const bool envelope = c->framing == Framing::Envelope;
+        qCDebug(lcWs) << c->id << "connected" << (envelope ? "(envelope)" : "(events)");
+        if (envelope) { // events framing: nothing until there is something to say
+            const QJsonObject hello{{QStringLiteral("clientId"), c->id},
+                                    {QStringLiteral("message"), QStringLiteral("Connected to afwd")}};
             send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                                 {QStringLiteral("payload"),
-                                  QJsonObject{{QStringLiteral("clientId"), c->id},
-                                              {QStringLiteral("message"), QStringLiteral("Connected to afwd")}}}}));
+                                 {QStringLiteral("payload"), hello}}));
         }
     }
 }
@@ -246,8 +247,9 @@ void WsHub::onMessage(Client *c, const QString &text)
         Client *cl = socket ? m_clients.value(socket) : nullptr;
         if (cl && !r.ok())
             sendError(cl,
-                      r.error.code == StorageError::NotFound ? QStringLiteral("session not found: ") + sid
-                                                             : QStringLiteral("storage unavailable"),
+                      r.error.code == StorageError::NotFound
+                          ? QStringLiteral("session not found: ") + sid
+                          : QStringLiteral("storage unavailable"),
                       sid);
     });
 }
@@ -258,11 +260,12 @@ void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64>
     Subscription &sub = c->subs[sessionId];
     sub = Subscription{};
     if (c->framing == Framing::Envelope) {
+        const QJsonObject payload{
+            {QStringLiteral("clientId"), c->id},
+            {QStringLiteral("message"), QString(QStringLiteral("Subscribed to ") + sessionId)}};
         send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
                              {QStringLiteral("sessionId"), sessionId},
-                             {QStringLiteral("payload"),
-                              QJsonObject{{QStringLiteral("clientId"), c->id},
-                                          {QStringLiteral("message"), QString(QStringLiteral("Subscribed to ") + sessionId)}}}}));
+                             {QStringLiteral("payload"), payload}}));
     } else {
         send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
                              {QStringLiteral("sessionId"), sessionId},
@@ -407,7 +410,8 @@ void WsHub::send(Client *c, const QString &f)
 
 void WsHub::sendError(Client *c, const QString &message, const QString &sessionId)
 {
-    QJsonObject o{{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("payload"), message}};
+    QJsonObject o{{QStringLiteral("type"), QStringLiteral("error")},
+                  {QStringLiteral("payload"), message}};
     if (c->framing == Framing::Events) {
         o.insert(QStringLiteral("timestamp"), nowIso());
         if (!sessionId.isEmpty())

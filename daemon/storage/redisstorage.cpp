@@ -487,7 +487,8 @@ void RedisStorage::foldRows(std::shared_ptr<QList<SessionRow>> rows,
             if (--pending->left > 0)
                 return;
             if (pending->error.code != StorageError::None)
-                return done(Result<QList<SessionRow>>::fail(pending->error.code, pending->error.message));
+                return done(
+                    Result<QList<SessionRow>>::fail(pending->error.code, pending->error.message));
             Result<QList<SessionRow>> ok;
             ok.value = std::move(*rows);
             done(std::move(ok));
@@ -516,7 +517,8 @@ void RedisStorage::foldChains(const QString &sessionId, std::function<void(Resul
              if (const StorageError e = errorOf(r, "chains"); e.code != StorageError::None)
                  return done(Result<ChainFold>::fail(e.code, e.message));
              if (r.elements.size() != 3)
-                 return done(Result<ChainFold>::fail(StorageError::BadData, QStringLiteral("bad chains reply")));
+                 return done(Result<ChainFold>::fail(StorageError::BadData,
+                                                     QStringLiteral("bad chains reply")));
              QList<StoredEvent> events;
              events.reserve(r.elements.at(1).elements.size());
              for (const Reply &e : r.elements.at(1).elements)
