@@ -159,6 +159,15 @@ std::optional<int> intParam(Call &c, const char *name, int def, int min, int max
     return v;
 }
 
+// A session object as GET /api/sessions/:id answers it: the record, its chains,
+// currentChain and the derived counters.
+QJsonObject sessionObject(const Session &session, const ChainFold &chains)
+{
+    QJsonObject o = session.toJson();
+    chains.decorateSession(o);
+    return o;
+}
+
 QJsonObject eventFormatError(const QString &why)
 {
     return {{QStringLiteral("required"), QJsonArray{QStringLiteral("sessionId"), QStringLiteral("type"),
@@ -571,8 +580,14 @@ void HttpApi::createSession(Call &c)
     if (s.id.isEmpty())
         s.id = makeSessionId(s.startedAtMs);
     whenReady(m_storage->createSession(s), "createSession", c.reply,
-              [reply = c.reply](const Result<CreatedSession> &r) {
-                  reply->json(r.value.created ? 201 : 200, r.value.session.toJson());
+              [this, reply = c.reply](const Result<CreatedSession> &r) {
+                  // The whole session object, as GET /api/sessions/:id gives it (v1.1).
+                  const Session session = r.value.session;
+                  const int status = r.value.created ? 201 : 200;
+                  whenReady(m_storage->chains(session.id), "chains", reply,
+                            [reply, session, status](const Result<ChainFold> &ch) {
+                                reply->json(status, sessionObject(session, ch.value));
+                            });
               });
 }
 
@@ -596,8 +611,12 @@ void HttpApi::listSessions(Call &c)
     whenReady(m_storage->listSessions(f), "listSessions", c.reply,
               [reply = c.reply](const Result<QList<SessionRow>> &r) {
                   QJsonArray arr;
-                  for (const auto &row : r.value)
-                      arr.append(row.session.toSummaryJson(row.chainsCount));
+                  for (const auto &row : r.value) {
+                      QJsonObject o = row.session.toSummaryJson(row.chainsCount);
+                      if (row.currentChain) // v1.1: the dashboard reads currentChain.steps
+                          o.insert(QStringLiteral("currentChain"), row.currentChain->toJson());
+                      arr.append(o);
+                  }
                   reply->json(200, {{QStringLiteral("count"), arr.size()},
                                     {QStringLiteral("sessions"), arr}});
               });
@@ -611,17 +630,10 @@ void HttpApi::getSession(Call &c)
             reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
             return;
         }
-        whenReady(m_storage->events(id, {}), "events", reply, [this, id, reply, session = s.value](const Result<QList<StoredEvent>> &ev) {
-            whenReady(m_storage->storedChains(id), "storedChains", reply,
-                      [reply, session, events = ev.value](const Result<QList<Chain>> &ch) {
-                          ChainFold fold;
-                          fold.applyAll(events);
-                          fold.mergeStored(ch.value);
-                          QJsonObject o = session.toJson();
-                          fold.decorateSession(o);
-                          reply->json(200, o);
-                      });
-        });
+        whenReady(m_storage->chains(id), "chains", reply,
+                  [reply, session = s.value](const Result<ChainFold> &ch) {
+                      reply->json(200, sessionObject(session, ch.value));
+                  });
     });
 }
 
@@ -684,19 +696,13 @@ void HttpApi::sessionChains(Call &c)
             reply->error(404, QStringLiteral("Session not found"), {{QStringLiteral("sessionId"), id}});
             return;
         }
-        whenReady(m_storage->events(id, {}), "events", reply, [this, id, reply](const Result<QList<StoredEvent>> &ev) {
-            whenReady(m_storage->storedChains(id), "storedChains", reply,
-                      [id, reply, events = ev.value](const Result<QList<Chain>> &ch) {
-                          ChainFold fold;
-                          fold.applyAll(events);
-                          fold.mergeStored(ch.value);
-                          QJsonArray arr;
-                          for (const auto &chain : fold.chains())
-                              arr.append(chain.toJson());
-                          reply->json(200, {{QStringLiteral("sessionId"), id},
-                                            {QStringLiteral("count"), arr.size()},
-                                            {QStringLiteral("chains"), arr}});
-                      });
+        whenReady(m_storage->chains(id), "chains", reply, [id, reply](const Result<ChainFold> &ch) {
+            QJsonArray arr;
+            for (const auto &chain : ch.value.chains())
+                arr.append(chain.toJson());
+            reply->json(200, {{QStringLiteral("sessionId"), id},
+                              {QStringLiteral("count"), arr.size()},
+                              {QStringLiteral("chains"), arr}});
         });
     });
 }
@@ -941,22 +947,34 @@ void HttpApi::listUsers(Call &c)
 {
     SessionFilter f;
     f.limit = -1;
+    f.withChains = false;
     whenReady(m_storage->listSessions(f), "listSessions", c.reply,
               [reply = c.reply](const Result<QList<SessionRow>> &r) {
-                  QMap<QString, QJsonArray> byUser;
+                  struct User
+                  {
+                      QJsonArray sessions;
+                      bool online = false;
+                  };
+                  QMap<QString, User> byUser;
                   for (const auto &row : r.value) {
                       if (row.session.user.isEmpty())
                           continue;
                       QJsonObject s = row.session.toSummaryJson(row.chainsCount);
-                      for (const char *k : {"cwd", "user", "hostname", "chainsCount"})
+                      for (const char *k : {"cwd", "user", "hostname", "platform", "chainsCount"})
                           s.remove(QLatin1String(k));
-                      byUser[row.session.user].append(s);
+                      User &u = byUser[row.session.user];
+                      u.sessions.append(s);
+                      u.online = u.online || row.session.status == Status::Pending
+                                 || row.session.status == Status::InProgress;
                   }
                   QJsonArray users;
                   for (auto it = byUser.cbegin(); it != byUser.cend(); ++it) {
-                      users.append(QJsonObject{{QStringLiteral("user"), it.key()},
-                                               {QStringLiteral("sessionCount"), it->size()},
-                                               {QStringLiteral("sessions"), *it}});
+                      // v1.1: `id` (= user) is what the dashboard keys its user list on.
+                      users.append(QJsonObject{{QStringLiteral("id"), it.key()},
+                                               {QStringLiteral("user"), it.key()},
+                                               {QStringLiteral("sessionCount"), it->sessions.size()},
+                                               {QStringLiteral("isOnline"), it->online},
+                                               {QStringLiteral("sessions"), it->sessions}});
                   }
                   reply->json(200, {{QStringLiteral("count"), users.size()}, {QStringLiteral("users"), users}});
               });
@@ -967,6 +985,7 @@ void HttpApi::userSessions(Call &c)
     SessionFilter f;
     f.user = c.params.at(0);
     f.limit = -1;
+    f.withChains = false;
     whenReady(m_storage->listSessions(f), "listSessions", c.reply,
               [user = f.user, reply = c.reply](const Result<QList<SessionRow>> &r) {
                   QJsonArray arr;

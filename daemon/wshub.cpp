@@ -3,9 +3,12 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrlQuery>
+#include <QWebSocketHandshakeOptions>
 
 #include "httpapi.h"
 #include "ids.h"
+#include "jsonscan.h"
 #include "logging.h"
 #include "metrics.h"
 #include "storage/storage.h"
@@ -35,22 +38,72 @@ QString frame(const char *type, const QString &sessionId, const QByteArray &payl
     return QString::fromUtf8(out);
 }
 
+// Events framing: type, sessionId and timestamp at the top, as the dashboard checks.
+QString eventsFrame(const char *type, const QString &sessionId, const QString &timestamp,
+                    const QByteArray &payloadJson)
+{
+    QByteArray out;
+    out.reserve(payloadJson.size() + sessionId.size() + 80);
+    out += R"({"type":")";
+    out += type;
+    out += R"(","sessionId":")";
+    out += sessionId.toUtf8();
+    out += R"(","timestamp":")";
+    out += timestamp.toUtf8();
+    out += R"(","payload":)";
+    out += payloadJson;
+    out += '}';
+    return QString::fromUtf8(out);
+}
+
+// The timestamp a command or ack carries (when it was made), else now.
+QString timestampOf(const QByteArray &json)
+{
+    JsonScan scan({"timestamp"});
+    if (scan.scan(json) && scan.member(0).isString && !scan.member(0).value.isEmpty())
+        return scan.member(0).value;
+    return nowIso();
+}
+
 QString objectFrame(const QJsonObject &o)
 {
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 } // namespace
 
+const QString WsHub::kSubprotocol = QStringLiteral("afw.v1");
+
+std::optional<WsHub::Framing> WsHub::framingOf(const QWebSocket *socket, QString *unknown)
+{
+    // Read from the socket, not the HTTP layer: whichever server did the upgrade, the
+    // server-side QWebSocket carries the requested subprotocols and the request URL.
+    if (socket->handshakeOptions().subprotocols().contains(kSubprotocol))
+        return Framing::Envelope;
+    const QUrlQuery query(socket->requestUrl());
+    if (!query.hasQueryItem(QStringLiteral("framing")))
+        return Framing::Events;
+    const QString value = query.queryItemValue(QStringLiteral("framing"), QUrl::FullyDecoded);
+    if (value == QLatin1String("envelope"))
+        return Framing::Envelope;
+    if (value == QLatin1String("events"))
+        return Framing::Events;
+    *unknown = value;
+    return std::nullopt;
+}
+
 WsHub::WsHub(const Config &config, HttpApi *server, Storage *storage, Metrics *metrics, QObject *parent)
     : QObject(parent), m_config(config), m_server(server), m_storage(storage), m_metrics(metrics)
 {
+    // The framing is read from each socket's request. Qt 6.4's QAbstractHttpServer keeps
+    // its QWebSocketServer private, so "afw.v1" cannot be echoed in the 101 answer:
+    // Qt clients accept that, browsers do not (they use ?framing=envelope).
     connect(server, &QAbstractHttpServer::newWebSocketConnection, this, &WsHub::accept);
     connect(storage, &Storage::eventAdded, this, &WsHub::broadcastEvent);
     connect(storage, &Storage::commandQueued, this, [this](const QString &sid, const QByteArray &json) {
-        broadcast(sid, frame("command", sid, json));
+        broadcastFrames("command", sid, json);
     });
     connect(storage, &Storage::commandAcked, this, [this](const QString &sid, const QByteArray &json) {
-        broadcast(sid, frame("command_ack", sid.isEmpty() ? QString() : sid, json));
+        broadcastFrames("command_ack", sid, json);
     });
     m_pingTimer.setInterval(config.wsPingIntervalMs);
     connect(&m_pingTimer, &QTimer::timeout, this, &WsHub::pingAll);
@@ -74,11 +127,19 @@ void WsHub::accept()
             socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
             continue;
         }
+        QString unknown;
+        const auto framing = framingOf(socket, &unknown);
+        if (!framing) {
+            refuse(socket, QStringLiteral("unknown framing \"") + unknown.left(64)
+                               + QStringLiteral("\": use framing=envelope or framing=events"));
+            continue;
+        }
         socket->setMaxAllowedIncomingFrameSize(quint64(m_config.wsMaxMessageBytes));
         socket->setMaxAllowedIncomingMessageSize(quint64(m_config.wsMaxMessageBytes));
         auto *c = new Client;
         c->socket = socket;
         c->id = QStringLiteral("client-") + QString::number(m_nextId++);
+        c->framing = *framing;
         m_clients.insert(socket, c);
         connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
             if (Client *cl = m_clients.value(socket))
@@ -94,12 +155,27 @@ void WsHub::accept()
         });
         connect(socket, &QWebSocket::disconnected, this, [this, socket] { remove(socket); });
         m_metrics->setWsClients(m_clients.size());
-        qCDebug(lcWs) << c->id << "connected";
-        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                             {QStringLiteral("payload"),
-                              QJsonObject{{QStringLiteral("clientId"), c->id},
-                                          {QStringLiteral("message"), QStringLiteral("Connected to afwd")}}}}));
+        const bool envelope = c->framing == Framing::Envelope;
+        qCDebug(lcWs) << c->id << "connected" << (envelope ? "(envelope)" : "(events)");
+        if (envelope) { // events framing: nothing until there is something to say
+            const QJsonObject hello{{QStringLiteral("clientId"), c->id},
+                                    {QStringLiteral("message"), QStringLiteral("Connected to afwd")}};
+            send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                                 {QStringLiteral("payload"), hello}}));
+        }
     }
+}
+
+void WsHub::refuse(QWebSocket *socket, const QString &message)
+{
+    // A clear error frame, then a policy close; the socket is never a client.
+    qCInfo(lcWs) << "refused a connection:" << message;
+    socket->sendTextMessage(objectFrame({{QStringLiteral("type"), QStringLiteral("error")},
+                                         {QStringLiteral("timestamp"), nowIso()},
+                                         {QStringLiteral("payload"), message}}));
+    socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("unknown framing"));
+    connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
+    QTimer::singleShot(kAbortGraceMs, socket, [socket] { socket->abort(); });
 }
 
 void WsHub::remove(QWebSocket *socket)
@@ -146,7 +222,7 @@ void WsHub::onMessage(Client *c, const QString &text)
         const QJsonValue after = msg.value(QStringLiteral("afterSeq"));
         // toInteger(-1): fractions, strings and null are not a seq either.
         if (!after.isUndefined() && after.toInteger(-1) < 0) {
-            sendError(c, QStringLiteral("afterSeq must be a non-negative integer"));
+            sendError(c, QStringLiteral("afterSeq must be a non-negative integer"), sid);
             return;
         }
         subscribe(c, sid, after.isUndefined() ? std::nullopt : std::optional<qint64>(after.toInteger()));
@@ -162,7 +238,7 @@ void WsHub::onMessage(Client *c, const QString &text)
     in.input = payload.isObject() ? payload.toObject().value(QStringLiteral("input")) : payload;
     in.prompt = payload.isObject() ? payload.toObject().value(QStringLiteral("prompt")) : QJsonValue();
     if (!in.input.isString()) {
-        sendError(c, QStringLiteral("input payload must be a string or {\"input\":string}"));
+        sendError(c, QStringLiteral("input payload must be a string or {\"input\":string}"), sid);
         return;
     }
     in.timestamp = nowIso();
@@ -170,9 +246,11 @@ void WsHub::onMessage(Client *c, const QString &text)
     m_storage->queueInput(sid, in).then(this, [this, socket, sid](const Result<bool> &r) {
         Client *cl = socket ? m_clients.value(socket) : nullptr;
         if (cl && !r.ok())
-            sendError(cl, r.error.code == StorageError::NotFound
-                              ? QStringLiteral("session not found: ") + sid
-                              : QStringLiteral("storage unavailable"));
+            sendError(cl,
+                      r.error.code == StorageError::NotFound
+                          ? QStringLiteral("session not found: ") + sid
+                          : QStringLiteral("storage unavailable"),
+                      sid);
     });
 }
 
@@ -181,11 +259,18 @@ void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64>
     c->subscribed = true;
     Subscription &sub = c->subs[sessionId];
     sub = Subscription{};
-    send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                         {QStringLiteral("sessionId"), sessionId},
-                         {QStringLiteral("payload"),
-                          QJsonObject{{QStringLiteral("clientId"), c->id},
-                                      {QStringLiteral("message"), QString(QStringLiteral("Subscribed to ") + sessionId)}}}}));
+    if (c->framing == Framing::Envelope) {
+        const QJsonObject payload{
+            {QStringLiteral("clientId"), c->id},
+            {QStringLiteral("message"), QString(QStringLiteral("Subscribed to ") + sessionId)}};
+        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                             {QStringLiteral("sessionId"), sessionId},
+                             {QStringLiteral("payload"), payload}}));
+    } else {
+        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                             {QStringLiteral("sessionId"), sessionId},
+                             {QStringLiteral("timestamp"), nowIso()}}));
+    }
     if (!afterSeq || sessionId == kAll)
         return;
     // Live events that arrive while stored ones are read are held, then sent after
@@ -224,7 +309,8 @@ void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QLi
         if (seqs[i] <= sub.lastSeq)
             continue;
         sub.lastSeq = seqs[i];
-        send(c, frame("event", sessionId, events[i]));
+        send(c, c->framing == Framing::Envelope ? frame("event", sessionId, events[i])
+                                                : QString::fromUtf8(events[i]));
         if (!m_clients.contains(socket))
             return; // dropped for its backlog
     }
@@ -251,7 +337,19 @@ void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArra
 {
     if (m_clients.isEmpty())
         return;
-    const QString f = frame("event", sessionId, json); // serialised once for every client
+    // Serialised once per broadcast and framing, on first use; in events framing the
+    // frame is the stored event's bytes themselves.
+    QString envelope, bare;
+    const auto frameFor = [&](const Client *c) -> const QString & {
+        if (c->framing == Framing::Envelope) {
+            if (envelope.isNull())
+                envelope = frame("event", sessionId, json);
+            return envelope;
+        }
+        if (bare.isNull())
+            bare = QString::fromUtf8(json);
+        return bare;
+    };
     const QList<Client *> clients = m_clients.values();
     for (Client *c : clients) {
         if (!m_clients.contains(c->socket) || !wants(c, sessionId))
@@ -259,23 +357,37 @@ void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArra
         auto it = c->subs.find(sessionId);
         if (it != c->subs.end()) {
             if (it->replaying) {
-                it->held.append({seq, f});
+                it->held.append({seq, frameFor(c)});
                 continue;
             }
             if (seq <= it->lastSeq)
                 continue;
             it->lastSeq = seq;
         }
-        send(c, f);
+        send(c, frameFor(c));
     }
 }
 
-void WsHub::broadcast(const QString &sessionId, const QString &f)
+void WsHub::broadcastFrames(const char *type, const QString &sessionId, const QByteArray &payloadJson)
 {
+    // An ack whose command's session is unknown names no session: envelope clients get
+    // it without one (as before); events-framing clients, whose every frame names a
+    // session, do not get it.
+    const QString envelope = frame(type, sessionId.isEmpty() ? QString() : sessionId, payloadJson);
+    QString bare;
     const QList<Client *> clients = m_clients.values();
     for (Client *c : clients) {
-        if (m_clients.contains(c->socket) && wants(c, sessionId))
-            send(c, f);
+        if (!m_clients.contains(c->socket) || !wants(c, sessionId))
+            continue;
+        if (c->framing == Framing::Envelope) {
+            send(c, envelope);
+            continue;
+        }
+        if (sessionId.isEmpty())
+            continue;
+        if (bare.isNull())
+            bare = eventsFrame(type, sessionId, timestampOf(payloadJson), payloadJson);
+        send(c, bare);
     }
 }
 
@@ -296,9 +408,16 @@ void WsHub::send(Client *c, const QString &f)
     m_metrics->addWsSent(1);
 }
 
-void WsHub::sendError(Client *c, const QString &message)
+void WsHub::sendError(Client *c, const QString &message, const QString &sessionId)
 {
-    send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("payload"), message}}));
+    QJsonObject o{{QStringLiteral("type"), QStringLiteral("error")},
+                  {QStringLiteral("payload"), message}};
+    if (c->framing == Framing::Events) {
+        o.insert(QStringLiteral("timestamp"), nowIso());
+        if (!sessionId.isEmpty())
+            o.insert(QStringLiteral("sessionId"), sessionId);
+    }
+    send(c, objectFrame(o));
 }
 
 void WsHub::drop(Client *c)

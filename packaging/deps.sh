@@ -6,7 +6,7 @@ set -euo pipefail
 
 BUILD_DEPS=(build-essential cmake pkg-config qt6-base-dev
             qt6-websockets-dev qt6-httpserver-dev libhiredis-dev)
-TEST_DEPS=(redis-server)
+TEST_DEPS=(redis-server chromium) # chromium: the browser-level dashboard check
 BENCH_DEPS=(wrk curl)
 
 want=("${BUILD_DEPS[@]}")

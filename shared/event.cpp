@@ -35,6 +35,12 @@ bool checkFields(IncomingEvent &e, const QJsonValue &sid, const QJsonValue &type
     return true;
 }
 
+// `user`, or `userId` when `user` is not a string.
+QString userOf(const QJsonValue &user, const QJsonValue &userId)
+{
+    return user.isString() ? user.toString() : userId.toString();
+}
+
 QJsonValue memberValue(const JsonScan::Member &m)
 {
     if (!m.present)
@@ -58,13 +64,18 @@ std::optional<IncomingEvent> validateEvent(const QJsonObject &object, QByteArray
     e.rawHasEventId = !id.isUndefined();
     e.clientEventId = id.toString();
     e.rawHasSeq = object.contains(QLatin1String("seq"));
+    e.cwd = object.value(QLatin1String("cwd")).toString();
+    e.hostname = object.value(QLatin1String("hostname")).toString();
+    e.platform = object.value(QLatin1String("platform")).toString();
+    e.user = userOf(object.value(QLatin1String("user")), object.value(QLatin1String("userId")));
     e.raw = raw.isEmpty() ? QJsonDocument(object).toJson(QJsonDocument::Compact) : std::move(raw);
     return e;
 }
 
 std::optional<IncomingEvent> parseEvent(const QByteArray &raw, QString *jsonError, QString *why)
 {
-    JsonScan scan({"sessionId", "type", "timestamp", "eventId", "seq"});
+    JsonScan scan({"sessionId", "type", "timestamp", "eventId", "seq", "cwd", "hostname", "platform",
+                   "user", "userId"});
     if (!scan.scan(raw)) {
         *jsonError = scan.error() + QStringLiteral(" at offset ") + QString::number(scan.errorOffset());
         return std::nullopt;
@@ -82,6 +93,10 @@ std::optional<IncomingEvent> parseEvent(const QByteArray &raw, QString *jsonErro
     if (id.isString)
         e.clientEventId = id.value;
     e.rawHasSeq = scan.member(4).present;
+    e.cwd = scan.member(5).value;
+    e.hostname = scan.member(6).value;
+    e.platform = scan.member(7).value;
+    e.user = userOf(memberValue(scan.member(8)), memberValue(scan.member(9)));
     e.raw = raw;
     return e;
 }

@@ -21,6 +21,12 @@ struct IncomingEvent
     QString clientEventId;      // a non-empty string eventId the client sent, kept
     bool rawHasEventId = false; // any "eventId" key (string or not)
     bool rawHasSeq = false;     // any "seq" key: replaced by ours
+    // The string members a session is created from when the event's session does not
+    // exist (API.md v1.1); empty when absent or not strings. `user` falls back to userId.
+    QString cwd;
+    QString hostname;
+    QString platform;
+    QString user;
 
     // The whole object, parsed on demand (session events, re-encoding); the hot path
     // never needs it.

@@ -194,57 +194,57 @@ int ChainFold::totalChainsCompleted() const
     return n;
 }
 
+const Chain *ChainFold::currentChain() const
+{
+    for (auto it = m_chains.crbegin(); it != m_chains.crend(); ++it) {
+        if (it->status != Status::Completed && it->status != Status::Failed)
+            return &*it;
+    }
+    return m_chains.isEmpty() ? nullptr : &m_chains.last();
+}
+
 void ChainFold::decorateSession(QJsonObject &session) const
 {
     QJsonArray arr;
     for (const auto &c : m_chains)
         arr.append(c.toJson());
     session.insert(QLatin1String("chains"), arr);
-    if (!m_current.isEmpty())
-        session.insert(QLatin1String("currentChain"), m_current);
+    if (const Chain *current = currentChain())
+        session.insert(QLatin1String("currentChain"), current->toJson());
     session.insert(QLatin1String("totalStepsExecuted"), m_stepsExecuted);
     session.insert(QLatin1String("totalChainsCompleted"), totalChainsCompleted());
     session.insert(QLatin1String("criticalErrors"), m_criticalErrors);
 }
 
-QString namedChainId(const IncomingEvent &event)
+void FoldState::extend(const QList<StoredEvent> &events, qsizetype from)
 {
-    if (!event.type.startsWith(QLatin1String("chain:")))
-        return {};
-    const QString given = event.object().value(QLatin1String("chainId")).toString();
-    return isValidId(given) ? given : QString();
+    for (qsizetype i = from; i < events.size(); ++i) {
+        const StoredEvent &e = events.at(i);
+        fold.apply(QJsonDocument::fromJson(e.json).object(), e.seq);
+        lastSeq = e.seq;
+        last = e.json;
+    }
 }
 
-QString chainIdOf(const IncomingEvent &event, qint64 seq)
+Session sessionFromEvent(const IncomingEvent &event)
 {
-    if (QString given = namedChainId(event); !given.isEmpty())
-        return given;
-    return event.type == QLatin1String("chain:compiled") ? QStringLiteral("chain-") + QString::number(seq)
-                                                         : QString();
-}
-
-std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event)
-{
-    if (event.type != QLatin1String("session:started"))
-        return std::nullopt;
-    const QJsonObject e = event.object();
     Session s;
     s.id = event.sessionId;
-    s.cwd = e.value(QLatin1String("cwd")).toString();
-    s.hostname = e.value(QLatin1String("hostname")).toString();
-    s.platform = e.value(QLatin1String("platform")).toString();
-    const QJsonValue user = e.value(QLatin1String("user"));
-    s.user = user.isString() ? user.toString() : e.value(QLatin1String("userId")).toString();
-    if (!isValidId(s.user))
-        s.user.clear(); // user is an id (API.md); POST /api/sessions refuses such a userId
+    s.cwd = event.cwd;
+    s.hostname = event.hostname;
+    s.platform = event.platform;
+    // user is an id (API.md): POST /api/sessions refuses such a userId, and
+    // /api/users/:userId must accept every user /api/users lists.
+    if (isValidId(event.user))
+        s.user = event.user;
     s.status = Status::InProgress;
     s.startedAtMs = event.timestampMs;
+    applySessionEvent(s, event);
     return s;
 }
 
 bool applySessionEvent(Session &session, const IncomingEvent &event)
 {
-    const QJsonObject e = event.object();
     if (event.type == QLatin1String("session:started")) {
         // A session created through POST /api/sessions, now actually running.
         if (session.status != Status::Pending)
@@ -254,6 +254,8 @@ bool applySessionEvent(Session &session, const IncomingEvent &event)
     }
     if (event.type != QLatin1String("session:ended"))
         return false;
+    // Parsed only here: every other event leaves the record alone without a DOM.
+    const QJsonObject e = event.object();
     session.setStatus(Status::Completed, event.timestampMs);
     const QString summary = e.value(QLatin1String("summary")).toString();
     const QString reason = e.value(QLatin1String("endReason")).toString();

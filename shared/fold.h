@@ -23,12 +23,15 @@ public:
     void mergeStored(const QList<Chain> &stored);
 
     const QList<Chain> &chains() const { return m_chains; }
-    QString currentChainId() const { return m_current; }
+    // The chain the session is on now (API.md v1.1): the latest chain not yet completed
+    // or failed, else the latest chain; nullptr when there is none. "Latest" is list
+    // order: chains are listed as they first appear.
+    const Chain *currentChain() const;
     int totalStepsExecuted() const { return m_stepsExecuted; }
     int totalChainsCompleted() const;
     int criticalErrors() const { return m_criticalErrors; }
 
-    // Adds chains, currentChain and the derived counters to a session object.
+    // Adds chains, currentChain (an object) and the derived counters to a session object.
     void decorateSession(QJsonObject &session) const;
 
 private:
@@ -38,20 +41,29 @@ private:
     void applyChain(const QString &type, const QJsonObject &e, qint64 seq);
 
     QList<Chain> m_chains;
-    QString m_current;
+    QString m_current; // the chain step events apply to: the one a chain event last named
     int m_stepsExecuted = 0;
     int m_criticalErrors = 0;
 };
 
-// The chain a chain:* event names, as the fold would call it (chainId when valid,
-// chain-<seq> for a chain:compiled without one); empty for other events. Lets a
-// backend count a session's chains without folding its events.
-QString chainIdOf(const IncomingEvent &event, qint64 seq);
-// The valid chainId a chain:* event carries, or empty.
-QString namedChainId(const IncomingEvent &event);
+// A fold kept between requests (the session listing folds every session it lists) and
+// extended with newer events only. It has folded events up to lastSeq; `last` holds the
+// bytes of the event at lastSeq, by which a backend tells whether the events it stores
+// still continue the ones folded (a deleted and re-created session does not).
+struct FoldState
+{
+    ChainFold fold;
+    qint64 lastSeq = 0; // 0: nothing folded
+    QByteArray last;
 
-// session:started creates a session from the event; nullopt for other types.
-std::optional<Session> sessionFromStartedEvent(const IncomingEvent &event);
+    // Folds events[from..] (in seq order) onto what is folded.
+    void extend(const QList<StoredEvent> &events, qsizetype from = 0);
+};
+
+// The session an event creates when its session does not exist (API.md v1.1): in
+// progress since the event's timestamp, with the event's cwd, hostname, platform and
+// user (a user that is not a valid id is left out); a session:ended creates it ended.
+Session sessionFromEvent(const IncomingEvent &event);
 // session:started moves a pending session to in_progress, session:ended marks it
 // completed; returns whether anything changed.
 bool applySessionEvent(Session &session, const IncomingEvent &event);

@@ -66,7 +66,7 @@ private:
 JsonScan::JsonScan(std::initializer_list<const char *> keys)
 {
     for (const char *k : keys) {
-        if (m_keyCount < 8)
+        if (m_keyCount < kMaxKeys)
             m_keys[m_keyCount++] = k;
     }
 }

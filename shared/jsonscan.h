@@ -26,7 +26,9 @@ public:
         QString value; // decoded, when isString
     };
 
-    // keys: the top-level members to report (at most 8).
+    static constexpr int kMaxKeys = 12;
+
+    // keys: the top-level members to report (at most kMaxKeys).
     JsonScan(std::initializer_list<const char *> keys);
 
     // True when `json` is exactly one valid JSON value (whitespace around allowed).
@@ -52,9 +54,9 @@ private:
     const char *m_p = nullptr;
     const char *m_end = nullptr;
     const char *m_begin = nullptr;
-    const char *m_keys[8] = {};
+    const char *m_keys[kMaxKeys] = {};
     int m_keyCount = 0;
-    Member m_members[8];
+    Member m_members[kMaxKeys];
     bool m_isObject = false;
     bool m_lastStringEscaped = false;
     const char *m_error = "";

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRandomGenerator>
 
 #include "timeutil.h"
@@ -35,6 +36,43 @@ void putIfSet(QJsonObject &o, QLatin1String key, const QString &v)
 QString str(const QJsonObject &o, QLatin1String key)
 {
     return o.value(key).toString();
+}
+
+// A JSON string literal.
+void appendString(QByteArray &out, QStringView value)
+{
+    out += '"';
+    const QByteArray utf8 = value.toUtf8();
+    for (const char ch : utf8) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += char(c);
+        }
+    }
+    out += '"';
+}
+
+// ,"key":"value"
+void appendMember(QByteArray &out, const char *key, QStringView value)
+{
+    out += ",\"";
+    out += key;
+    out += "\":";
+    appendString(out, value);
+}
+
+void appendIfSet(QByteArray &out, const char *key, const QString &value)
+{
+    if (!value.isEmpty())
+        appendMember(out, key, value);
 }
 } // namespace
 
@@ -124,7 +162,7 @@ QJsonObject Session::toJson() const
 {
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
-    o.insert(QLatin1String("cwd"), cwd);
+    putIfSet(o, QLatin1String("cwd"), cwd); // absent for a session an event created without one
     putIfSet(o, QLatin1String("hostname"), hostname);
     putIfSet(o, QLatin1String("platform"), platform);
     putIfSet(o, QLatin1String("user"), user);
@@ -141,14 +179,43 @@ QJsonObject Session::toJson() const
     return o;
 }
 
+QByteArray Session::toJsonBytes() const
+{
+    // Field for field what toJson() holds (tests/tst_fold.cpp compares the two).
+    QByteArray out;
+    out.reserve(128 + 3 * (id.size() + cwd.size() + hostname.size() + platform.size() + user.size()));
+    out += "{\"id\":";
+    appendString(out, id);
+    appendIfSet(out, "cwd", cwd);
+    appendIfSet(out, "hostname", hostname);
+    appendIfSet(out, "platform", platform);
+    appendIfSet(out, "user", user);
+    appendMember(out, "status", statusToString(status));
+    appendMember(out, "startedAt", isoFromMs(startedAtMs));
+    if (endedAtMs) {
+        appendMember(out, "endedAt", isoFromMs(*endedAtMs));
+        out += ",\"duration\":";
+        out += QByteArray::number(*endedAtMs - startedAtMs);
+    }
+    appendIfSet(out, "endReason", endReason);
+    appendIfSet(out, "summary", summary);
+    if (!metadata.isEmpty()) {
+        out += ",\"metadata\":";
+        out += QJsonDocument(metadata).toJson(QJsonDocument::Compact);
+    }
+    out += '}';
+    return out;
+}
+
 QJsonObject Session::toSummaryJson(int chainsCount) const
 {
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
     o.insert(QLatin1String("status"), statusToString(status));
-    o.insert(QLatin1String("cwd"), cwd);
+    putIfSet(o, QLatin1String("cwd"), cwd);
     putIfSet(o, QLatin1String("user"), user);
     putIfSet(o, QLatin1String("hostname"), hostname);
+    putIfSet(o, QLatin1String("platform"), platform);
     o.insert(QLatin1String("startedAt"), isoFromMs(startedAtMs));
     if (endedAtMs)
         o.insert(QLatin1String("endedAt"), isoFromMs(*endedAtMs));

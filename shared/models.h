@@ -55,6 +55,9 @@ struct Session
     QJsonObject metadata;
 
     QJsonObject toJson() const;                 // the stored record, no derived fields
+    // The same record as compact JSON, written directly: Redis gets one with every event
+    // (the session that event would create), and a QJsonDocument costs ~10x as much.
+    QByteArray toJsonBytes() const;
     QJsonObject toSummaryJson(int chainsCount) const; // one row of GET /api/sessions
     static std::optional<Session> fromJson(const QJsonObject &o);
     void setStatus(Status s, qint64 atMs); // completed/failed set endedAt (once)

@@ -117,7 +117,53 @@ std::optional<qint64> parseIsoTimestamp(QStringView text)
 
 QString isoFromMs(qint64 msSinceEpoch)
 {
-    return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC).toString(Qt::ISODateWithMs);
+    // Formatted by hand for years 0001..9999 (QDateTime costs ~1 us, and the Redis
+    // backend formats one or two of these per event); QDateTime for the rest.
+    constexpr qint64 kMsPerDay = 86400000;
+    constexpr qint64 kMin = -62135596800000; // 0001-01-01T00:00:00.000Z (Qt has no year 0)
+    constexpr qint64 kMax = 253402300799999; // 9999-12-31T23:59:59.999Z
+    if (msSinceEpoch < kMin || msSinceEpoch > kMax)
+        return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC).toString(Qt::ISODateWithMs);
+    qint64 days = msSinceEpoch / kMsPerDay;
+    qint64 rest = msSinceEpoch % kMsPerDay;
+    if (rest < 0) {
+        rest += kMsPerDay;
+        --days;
+    }
+    // H. Hinnant's civil_from_days.
+    const qint64 z = days + 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const qint64 doe = z - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const int day = int(doy - (153 * mp + 2) / 5 + 1);
+    const int month = int(mp < 10 ? mp + 3 : mp - 9);
+    const int year = int(yoe + era * 400 + (month <= 2 ? 1 : 0));
+    const int ms = int(rest % 1000);
+    const int sec = int(rest / 1000 % 60);
+    const int min = int(rest / 60000 % 60);
+    const int hour = int(rest / 3600000);
+    char16_t buf[24];
+    auto put = [&buf](int at, int value, int width) {
+        for (int k = width - 1; k >= 0; --k, value /= 10)
+            buf[at + k] = char16_t(u'0' + value % 10);
+    };
+    put(0, year, 4);
+    buf[4] = u'-';
+    put(5, month, 2);
+    buf[7] = u'-';
+    put(8, day, 2);
+    buf[10] = u'T';
+    put(11, hour, 2);
+    buf[13] = u':';
+    put(14, min, 2);
+    buf[16] = u':';
+    put(17, sec, 2);
+    buf[19] = u'.';
+    put(20, ms, 3);
+    buf[23] = u'Z';
+    return QString(reinterpret_cast<const QChar *>(buf), 24);
 }
 
 QString nowIso()

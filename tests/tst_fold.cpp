@@ -5,8 +5,11 @@
 #include <QTest>
 
 #include "fold.h"
+#include "jsonscan.h"
 
 using namespace Afw;
+
+Q_DECLARE_METATYPE(Afw::Session)
 
 namespace {
 QJsonObject ev(const char *json)
@@ -107,8 +110,91 @@ private Q_SLOTS:
         QCOMPARE(session.value(QStringLiteral("totalStepsExecuted")).toInt(), 1);
         QCOMPARE(session.value(QStringLiteral("totalChainsCompleted")).toInt(), 1);
         QCOMPARE(session.value(QStringLiteral("criticalErrors")).toInt(), 1);
-        QCOMPARE(session.value(QStringLiteral("currentChain")).toString(), QStringLiteral("c"));
+        // v1.1: an object (the dashboard reads currentChain.steps), never a bare id.
+        const QJsonObject current = session.value(QStringLiteral("currentChain")).toObject();
+        QCOMPARE(current.value(QStringLiteral("id")).toString(), QStringLiteral("c"));
+        QCOMPARE(current.value(QStringLiteral("steps")).toArray().size(), 1);
         QCOMPARE(session.value(QStringLiteral("chains")).toArray().size(), 1);
+        QCOMPARE(QJsonValue(current), session.value(QStringLiteral("chains")).toArray().at(0));
+    }
+
+    // API.md v1.1: the latest chain not yet completed or failed, else the latest chain.
+    void currentChain_data()
+    {
+        QTest::addColumn<QList<QByteArray>>("events");
+        QTest::addColumn<QString>("current"); // empty: none
+        QTest::newRow("no chain") << QList<QByteArray>{R"({"type":"file:created","timestamp":"2026-11-25T10:00:00Z"})"}
+                                  << QString();
+        QTest::newRow("one pending")
+            << QList<QByteArray>{R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:00Z","chainId":"a"})"}
+            << QStringLiteral("a");
+        QTest::newRow("latest open wins over a later finished one")
+            << QList<QByteArray>{
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:00Z","chainId":"a"})",
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:01Z","chainId":"b"})",
+                   R"({"type":"chain:completed","timestamp":"2026-11-25T10:00:02Z","chainId":"b","overallStatus":"success"})"}
+            << QStringLiteral("a");
+        QTest::newRow("all finished: the latest")
+            << QList<QByteArray>{
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:00Z","chainId":"a"})",
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:01Z","chainId":"b"})",
+                   R"({"type":"chain:completed","timestamp":"2026-11-25T10:00:02Z","chainId":"b","overallStatus":"failure"})",
+                   R"({"type":"chain:completed","timestamp":"2026-11-25T10:00:03Z","chainId":"a","overallStatus":"success"})"}
+            << QStringLiteral("b");
+        QTest::newRow("two open: the latest")
+            << QList<QByteArray>{
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:00Z","chainId":"a"})",
+                   R"({"type":"chain:started","timestamp":"2026-11-25T10:00:01Z","chainId":"a"})",
+                   R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:02Z","chainId":"b"})"}
+            << QStringLiteral("b");
+        QTest::newRow("made by a step")
+            << QList<QByteArray>{R"({"type":"step:spawned","timestamp":"2026-11-25T10:00:00Z","stepNumber":1})"}
+            << QStringLiteral("chain-1");
+    }
+
+    void currentChain()
+    {
+        QFETCH(QList<QByteArray>, events);
+        QFETCH(QString, current);
+        ChainFold fold;
+        fold.applyAll(stored(events));
+        QJsonObject session;
+        fold.decorateSession(session);
+        if (current.isEmpty()) {
+            QVERIFY(!fold.currentChain());
+            QVERIFY(!session.contains(QStringLiteral("currentChain")));
+            return;
+        }
+        QVERIFY(fold.currentChain());
+        QCOMPARE(fold.currentChain()->id, current);
+        QCOMPARE(session.value(QStringLiteral("currentChain")).toObject().value(QStringLiteral("id")).toString(),
+                 current);
+    }
+
+    // A kept fold extended with newer events equals the fold of all of them at once.
+    void extendedFoldEqualsFullFold()
+    {
+        const QList<StoredEvent> all = stored({
+            R"({"type":"step:spawned","timestamp":"2026-11-25T10:00:00Z","stepNumber":1})",
+            R"({"type":"step:completed","timestamp":"2026-11-25T10:00:01Z","stepNumber":1})",
+            R"({"type":"chain:compiled","timestamp":"2026-11-25T10:00:02Z","chainId":"c","steps":[{"stepNumber":1}]})",
+            R"({"type":"step:started","timestamp":"2026-11-25T10:00:03Z","stepNumber":1})",
+            R"({"type":"error:occurred","timestamp":"2026-11-25T10:00:04Z","severity":"critical"})",
+        });
+        ChainFold whole;
+        whole.applyAll(all);
+        QJsonObject expected;
+        whole.decorateSession(expected);
+        for (qsizetype cut = 0; cut <= all.size(); ++cut) {
+            FoldState st;
+            st.extend(all.mid(0, cut));
+            st.extend(all, cut);
+            QCOMPARE(st.lastSeq, all.size());
+            QCOMPARE(st.last, all.last().json);
+            QJsonObject got;
+            st.fold.decorateSession(got);
+            QCOMPARE(got, expected);
+        }
     }
 
     void storedChainsWinById()
@@ -132,20 +218,112 @@ private Q_SLOTS:
         const QByteArray started = R"({"sessionId":"s","type":"session:started","timestamp":"2026-11-25T10:00:00Z","cwd":"/w","hostname":"h","platform":"linux","user":"bob"})";
         auto e = validateEvent(ev(started), started);
         QVERIFY(e);
-        auto s = sessionFromStartedEvent(*e);
-        QVERIFY(s);
-        QCOMPARE(s->cwd, QStringLiteral("/w"));
-        QCOMPARE(s->user, QStringLiteral("bob"));
-        QCOMPARE(s->status, Status::InProgress);
+        Session s = sessionFromEvent(*e);
+        QCOMPARE(s.id, QStringLiteral("s"));
+        QCOMPARE(s.cwd, QStringLiteral("/w"));
+        QCOMPARE(s.hostname, QStringLiteral("h"));
+        QCOMPARE(s.platform, QStringLiteral("linux"));
+        QCOMPARE(s.user, QStringLiteral("bob"));
+        QCOMPARE(s.status, Status::InProgress);
+        QCOMPARE(s.toJson().value(QStringLiteral("startedAt")).toString(), QStringLiteral("2026-11-25T10:00:00.000Z"));
         const QByteArray ended = R"({"sessionId":"s","type":"session:ended","timestamp":"2026-11-25T10:00:10Z","summary":"done","endReason":"user"})";
         auto end = validateEvent(ev(ended), ended);
         QVERIFY(end);
-        QVERIFY(!sessionFromStartedEvent(*end));
-        QVERIFY(applySessionEvent(*s, *end));
-        QCOMPARE(s->status, Status::Completed);
-        QCOMPARE(s->toJson().value(QStringLiteral("duration")).toInt(), 10000);
-        QCOMPARE(s->summary, QStringLiteral("done"));
-        QCOMPARE(s->endReason, QStringLiteral("user"));
+        QVERIFY(applySessionEvent(s, *end));
+        QCOMPARE(s.status, Status::Completed);
+        QCOMPARE(s.toJson().value(QStringLiteral("duration")).toInt(), 10000);
+        QCOMPARE(s.summary, QStringLiteral("done"));
+        QCOMPARE(s.endReason, QStringLiteral("user"));
+        // A session:ended for an unknown session creates it ended.
+        const Session endedOnly = sessionFromEvent(*end);
+        QCOMPARE(endedOnly.status, Status::Completed);
+        QCOMPARE(endedOnly.summary, QStringLiteral("done"));
+        QCOMPARE(endedOnly.toJson().value(QStringLiteral("duration")).toInt(), 0);
+    }
+
+    // API.md v1.1: any event for an unknown session creates it, from the event's fields;
+    // the same from the DOM path (batch) and the scanner path (single POST).
+    void sessionFromAnyEvent_data()
+    {
+        QTest::addColumn<QByteArray>("event");
+        QTest::addColumn<QByteArray>("expected"); // Session::toJson()
+        QTest::newRow("step, nothing else")
+            << QByteArray(R"({"sessionId":"s1","type":"step:spawned","timestamp":"2026-11-25T10:00:00+01:00","stepNumber":1})")
+            << QByteArray(R"({"id":"s1","status":"in_progress","startedAt":"2026-11-25T09:00:00.000Z"})");
+        QTest::newRow("all fields")
+            << QByteArray(R"({"sessionId":"s2","type":"file:created","timestamp":"2026-11-25T10:00:00Z","cwd":"/r","hostname":"h","platform":"darwin","user":"ann"})")
+            << QByteArray(R"({"id":"s2","cwd":"/r","hostname":"h","platform":"darwin","user":"ann","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+        QTest::newRow("userId when no user")
+            << QByteArray(R"({"sessionId":"s3","type":"x","timestamp":"2026-11-25T10:00:00Z","userId":"u@x"})")
+            << QByteArray(R"({"id":"s3","user":"u@x","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+        QTest::newRow("non-string fields are absent")
+            << QByteArray(R"({"sessionId":"s4","type":"x","timestamp":"2026-11-25T10:00:00Z","cwd":5,"hostname":null,"user":{"a":1},"userId":"fallback"})")
+            << QByteArray(R"({"id":"s4","user":"fallback","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+        QTest::newRow("invalid user left out")
+            << QByteArray(R"({"sessionId":"s5","type":"x","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")
+            << QByteArray(R"({"id":"s5","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+        // Not raw strings: moc's tokenizer trips on \" inside them.
+        QTest::newRow("escaped strings")
+            << QByteArray("{\"sessionId\":\"s6\",\"type\":\"x\",\"timestamp\":\"2026-11-25T10:00:00Z\","
+                          "\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\"}")
+            << QByteArray("{\"id\":\"s6\",\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\",\"status\":\"in_progress\","
+                          "\"startedAt\":\"2026-11-25T10:00:00.000Z\"}");
+    }
+
+    void sessionFromAnyEvent()
+    {
+        QFETCH(QByteArray, event);
+        QFETCH(QByteArray, expected);
+        const QJsonObject want = ev(expected.constData());
+        QVERIFY(!want.isEmpty());
+        auto viaDom = validateEvent(ev(event.constData()), event);
+        QVERIFY(viaDom);
+        QCOMPARE(sessionFromEvent(*viaDom).toJson(), want);
+        QString jsonError, why;
+        auto viaScan = parseEvent(event, &jsonError, &why);
+        QVERIFY2(viaScan, qPrintable(jsonError + why));
+        QCOMPARE(sessionFromEvent(*viaScan).toJson(), want);
+        QCOMPARE(QJsonDocument::fromJson(sessionFromEvent(*viaScan).toJsonBytes()).object(), want);
+    }
+
+    // The hand-written record Redis gets with every event is the record toJson() makes,
+    // and valid JSON by the strict scanner's rules too.
+    void sessionRecordBytes_data()
+    {
+        QTest::addColumn<Session>("session");
+        Session minimal;
+        minimal.id = QStringLiteral("s1");
+        minimal.startedAtMs = 1764100000123;
+        QTest::newRow("minimal") << minimal;
+        Session full = minimal;
+        full.cwd = QStringLiteral("/home/me/proj");
+        full.hostname = QStringLiteral("box");
+        full.platform = QStringLiteral("linux");
+        full.user = QStringLiteral("ann@example.com");
+        full.status = Status::Failed;
+        full.endedAtMs = minimal.startedAtMs + 4321;
+        full.endReason = QStringLiteral("error");
+        full.summary = QStringLiteral("it broke");
+        full.metadata = QJsonObject{{QStringLiteral("k"), QJsonArray{1, QStringLiteral("two")}}};
+        QTest::newRow("every field") << full;
+        Session odd = minimal;
+        odd.cwd = QStringLiteral("C:\\Users\\\"me\"\n\t") + QChar(0x01) + QChar(0x1f) + QStringLiteral("/é/€/")
+                  + QString::fromUcs4(U"\U0001F600");
+        odd.summary = QStringLiteral("</script>\u2028");
+        QTest::newRow("escapes") << odd;
+    }
+
+    void sessionRecordBytes()
+    {
+        QFETCH(Session, session);
+        const QByteArray bytes = session.toJsonBytes();
+        QJsonParseError err;
+        const QJsonDocument doc = QJsonDocument::fromJson(bytes, &err);
+        QVERIFY2(err.error == QJsonParseError::NoError, bytes.constData());
+        QCOMPARE(doc.object(), session.toJson());
+        JsonScan scan({"id"});
+        QVERIFY2(scan.scan(bytes), qPrintable(scan.error()));
+        QCOMPARE(scan.member(0).value, session.id);
     }
 };
 

@@ -12,11 +12,14 @@
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
+#include <QNetworkReply>
 #include <QRegularExpression>
 #include <QSet>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTestEventLoop>
+
+#include <algorithm>
 
 #include <memory>
 
@@ -203,6 +206,8 @@ class TestHttpApi : public QObject
     const bool m_useRedis = qgetenv("AFW_TEST_BACKEND") == "redis";
     std::unique_ptr<Afw::Test::RedisServer> m_redis;
     int m_prefixCounter = 0;
+    QString m_lastPrefix;   // of the daemon start() made last
+    QString m_daemonPrefix; // of m_daemon
 
     QString backend() const { return m_useRedis ? u"redis"_s : u"memory"_s; }
 
@@ -212,7 +217,10 @@ class TestHttpApi : public QObject
         config.port = 0;
         if (m_useRedis) {
             config.redisUrl = m_redis->url();
-            config.redisPrefix = u"t%1:"_s.arg(++m_prefixCounter);
+            // A prefix of its own unless the test shares another daemon's (a twin).
+            if (config.redisPrefix == Config{}.redisPrefix)
+                config.redisPrefix = u"t%1:"_s.arg(++m_prefixCounter);
+            m_lastPrefix = config.redisPrefix;
         }
         auto d = std::make_unique<Daemon>(config);
         QString error;
@@ -254,6 +262,17 @@ class TestHttpApi : public QObject
     HttpResult post(const QString &path, const QJsonObject &body) { return req("POST", path, compact(body)); }
     HttpResult put(const QString &path, const QJsonObject &body) { return req("PUT", path, compact(body)); }
     HttpResult del(const QString &path) { return req("DELETE", path); }
+
+    // Another daemon on m_daemon's data: with Redis, the same server and key prefix (two
+    // instances behind one Redis); with memory there is no such thing (nullptr).
+    std::unique_ptr<Daemon> twin()
+    {
+        if (!m_useRedis)
+            return nullptr;
+        Config config;
+        config.redisPrefix = m_daemonPrefix;
+        return start(config);
+    }
 
     // A session through POST /api/sessions, checked.
     QJsonObject createSession(const QString &id, QJsonObject extra = {})
@@ -369,6 +388,7 @@ private Q_SLOTS:
     void init()
     {
         m_daemon = start(Config{});
+        m_daemonPrefix = m_lastPrefix;
         QVERIFY(m_daemon);
         QVERIFY(m_daemon->port() != 0);
     }
@@ -454,9 +474,13 @@ private Q_SLOTS:
         QCOMPARE(r.status, 201);
         QCOMPARE(r.header("Access-Control-Allow-Origin"), "*");
         const QJsonObject s = r.json();
-        // Unknown optional fields are omitted, not null.
+        // Unknown optional fields are omitted, not null. v1.1: the whole session object,
+        // chains (empty) and the derived counters included.
         QCOMPARE(keys(s), sorted({u"id"_s, u"cwd"_s, u"hostname"_s, u"platform"_s, u"user"_s, u"status"_s,
-                                  u"startedAt"_s}));
+                                  u"startedAt"_s, u"chains"_s, u"totalStepsExecuted"_s,
+                                  u"totalChainsCompleted"_s, u"criticalErrors"_s}));
+        QCOMPARE(s.value(u"chains"_s), QJsonValue(QJsonArray{}));
+        QVERIFY(!s.contains(u"currentChain"_s));
         static const QRegularExpression re(u"^session-(\\d{13})-[0-9a-z]+$"_s);
         const auto m = re.match(s.value(u"id"_s).toString());
         QVERIFY2(m.hasMatch(), qPrintable(s.value(u"id"_s).toString()));
@@ -478,7 +502,7 @@ private Q_SLOTS:
         QVERIFY(!s2.contains(u"hostname"_s));
         const HttpResult g = get(u"/api/sessions/"_s + s.value(u"id"_s).toString());
         QCOMPARE(g.status, 200);
-        QCOMPARE(g.json().value(u"cwd"_s).toString(), u"/home/me/proj"_s);
+        QCOMPARE(g.json(), s); // what POST answered is the session object GET gives
         QCOMPARE(get(u"/api/sessions"_s).json().value(u"count"_s).toInt(), 2);
     }
 
@@ -571,9 +595,11 @@ private Q_SLOTS:
         const HttpResult r = get(u"/api/sessions/"_s + id);
         CHECKED(verifyError(r, 404, u"Session not found"_s));
         QCOMPARE(r.json().value(u"sessionId"_s).toString(), id);
-        // Events alone do not make a session.
-        QCOMPARE(postEvent(makeEvent(id, u"file:created"_s, nowIso())), 1);
+        // Reading does not create it.
+        CHECKED(verifyError(get(u"/api/sessions/"_s + id + u"/chains"_s), 404, u"Session not found"_s));
+        QCOMPARE(get(u"/api/events/"_s + id).json().value(u"count"_s).toInt(), 0);
         CHECKED(verifyError(get(u"/api/sessions/"_s + id), 404, u"Session not found"_s));
+        QCOMPARE(get(u"/api/sessions"_s).json().value(u"count"_s).toInt(), 0);
     }
 
     void updateSession()
@@ -755,7 +781,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         const QJsonObject s = r.json();
         QCOMPARE(s.value(u"chains"_s).toArray(), chains);
-        QCOMPARE(s.value(u"currentChain"_s).toString(), u"chain-8"_s);
+        // v1.1: an object; every chain has finished, so the latest.
+        QCOMPARE(s.value(u"currentChain"_s).toObject(), chains.at(1).toObject());
         QCOMPARE(s.value(u"totalStepsExecuted"_s).toInt(), 3);
         QCOMPARE(s.value(u"totalChainsCompleted"_s).toInt(), 1);
         QCOMPARE(s.value(u"criticalErrors"_s).toInt(), 1);
@@ -853,7 +880,7 @@ private Q_SLOTS:
         QCOMPARE(chain.value(u"id"_s).toString(), u"chain-2"_s);
         QCOMPARE(chain.value(u"status"_s).toString(), u"completed"_s);
         QCOMPARE(chain.value(u"steps"_s).toArray().at(0).toObject().value(u"status"_s).toString(), u"completed"_s);
-        QCOMPARE(session.value(u"currentChain"_s).toString(), u"chain-2"_s);
+        QCOMPARE(session.value(u"currentChain"_s).toObject(), chain);
     }
 
     // ------------------------------------------------------------ ttl
@@ -1069,6 +1096,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, value);
         const QString sid = uid("num");
         QCOMPARE(postEvent(makeEvent(sid, u"first"_s, nowIso())), 1);
+        const QByteArray before = snapshot(sid);
         for (const QByteArray &extra : {QByteArray(), QByteArray(",\"seq\":7")}) {
             const QByteArray body = "{\"sessionId\":\"" + sid.toUtf8()
                                     + "\",\"type\":\"session:started\",\"cwd\":\"/n\",\"timestamp\":\""
@@ -1083,7 +1111,14 @@ private Q_SLOTS:
         const QJsonDocument doc = QJsonDocument::fromJson(g.body, &pe);
         QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(pe.errorString()));
         QCOMPARE(seqs(doc.object().value(u"events"_s).toArray()), QList<qint64>{1});
-        QCOMPARE(get(u"/api/sessions/"_s + sid).status, 404);
+        QCOMPARE(snapshot(sid), before);
+        // Nor does a refused event create its session.
+        const QString fresh = uid("num-fresh");
+        const QByteArray body = "{\"sessionId\":\"" + fresh.toUtf8() + "\",\"type\":\"x\",\"timestamp\":\""
+                                + nowIso().toUtf8() + "\",\"x\":" + value + '}';
+        CHECKED(verifyError(post(u"/api/events"_s, body), 400, u"Invalid JSON"_s));
+        QCOMPARE(post(u"/api/events/batch"_s, '[' + body + ']').status, 400);
+        CHECKED(verifyError(get(u"/api/sessions/"_s + fresh), 404, u"Session not found"_s));
     }
 
     void getEventsFilters()
@@ -1207,10 +1242,11 @@ private Q_SLOTS:
         QCOMPARE(r.json().value(u"count"_s).toInt(), 1000);
         QCOMPARE(get(u"/api/events/"_s + b + u"?after=1000"_s).json().value(u"count"_s).toInt(), 1);
         // A batch's session:started creates the session, like a single POST.
+        const QString c = uid("batch-c");
         r = post(u"/api/events/batch"_s,
-                 compact(QJsonArray{makeEvent(a, u"session:started"_s, nowIso(), {{u"cwd"_s, u"/b"_s}})}));
+                 compact(QJsonArray{makeEvent(c, u"session:started"_s, nowIso(), {{u"cwd"_s, u"/b"_s}})}));
         QCOMPARE(r.status, 201);
-        QCOMPARE(get(u"/api/sessions/"_s + a).json().value(u"cwd"_s).toString(), u"/b"_s);
+        QCOMPARE(get(u"/api/sessions/"_s + c).json().value(u"cwd"_s).toString(), u"/b"_s);
     }
 
     void batchIsAllOrNothing()
@@ -1293,6 +1329,258 @@ private Q_SLOTS:
         QCOMPARE(s.value(u"status"_s).toString(), u"in_progress"_s);
         QCOMPARE(s.value(u"cwd"_s).toString(), u"/orig"_s);
         QCOMPARE(s.value(u"startedAt"_s), created.value(u"startedAt"_s));
+    }
+
+    // ------------------------------------------------------------ v1.1: events create sessions
+
+    // An event for a session that does not exist creates it, as session:started does:
+    // in_progress, startedAt = the event's timestamp, cwd/hostname/platform/user from
+    // the event when present (cwd may then be absent), listed like any other session.
+    void eventCreatesUnknownSession_data()
+    {
+        QTest::addColumn<bool>("viaBatch");
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QJsonObject>("fields");
+        QTest::addColumn<QJsonObject>("expected"); // fields of the session record beyond id/startedAt
+        const QJsonObject all{{u"cwd"_s, u"/repo"_s}, {u"hostname"_s, u"box"_s}, {u"platform"_s, u"linux"_s},
+                              {u"user"_s, u"erin"_s}};
+        QJsonObject allExpected = all;
+        allExpected.insert(u"status"_s, u"in_progress"_s);
+        for (const bool batch : {false, true}) {
+            const char *via = batch ? "batch" : "single";
+            QTest::addRow("%s, step:spawned, no fields", via)
+                << batch << u"step:spawned"_s << QJsonObject{{u"stepNumber"_s, 1}}
+                << QJsonObject{{u"status"_s, u"in_progress"_s}};
+            QTest::addRow("%s, step:completed with every field", via)
+                << batch << u"step:completed"_s << QJsonObject(all) << allExpected;
+            QTest::addRow("%s, unknown type, userId", via)
+                << batch << u"agent:thinking"_s << QJsonObject{{u"userId"_s, u"fred"_s}}
+                << QJsonObject{{u"status"_s, u"in_progress"_s}, {u"user"_s, u"fred"_s}};
+            QTest::addRow("%s, session:ended", via)
+                << batch << u"session:ended"_s << QJsonObject{{u"summary"_s, u"short"_s}}
+                << QJsonObject{{u"status"_s, u"completed"_s}, {u"summary"_s, u"short"_s}, {u"duration"_s, 0}};
+        }
+    }
+
+    void eventCreatesUnknownSession()
+    {
+        QFETCH(bool, viaBatch);
+        QFETCH(QString, type);
+        QFETCH(QJsonObject, fields);
+        QFETCH(QJsonObject, expected);
+        const QString sid = uid("auto");
+        const QString ts = u"2026-03-01T10:00:00.250+02:00"_s; // any zone; stored as UTC
+        const QString startedAt = u"2026-03-01T08:00:00.250Z"_s;
+        CHECKED(verifyError(get(u"/api/sessions/"_s + sid), 404, u"Session not found"_s));
+        const QJsonObject event = makeEvent(sid, type, ts, fields);
+        if (viaBatch)
+            QCOMPARE(post(u"/api/events/batch"_s, compact(QJsonArray{event})).status, 201);
+        else
+            QCOMPARE(postEvent(event), 1);
+
+        HttpResult r = get(u"/api/sessions/"_s + sid);
+        QCOMPARE(r.status, 200);
+        QJsonObject s = r.json();
+        QCOMPARE(s.value(u"id"_s).toString(), sid);
+        QCOMPARE(s.value(u"startedAt"_s).toString(), startedAt);
+        for (auto it = expected.begin(); it != expected.end(); ++it)
+            QCOMPARE(s.value(it.key()), it.value());
+        for (const char *k : {"cwd", "hostname", "platform", "user"}) {
+            if (!expected.contains(QLatin1String(k)))
+                QVERIFY2(!s.contains(QLatin1String(k)), k); // absent, not empty or null
+        }
+        if (type == u"session:ended"_s)
+            QCOMPARE(s.value(u"endedAt"_s).toString(), startedAt);
+        else
+            QVERIFY(!s.contains(u"endedAt"_s));
+        // Listed (on Redis: in the session index), counted, and with the usual TTL.
+        const QJsonArray rows = get(u"/api/sessions"_s).json().value(u"sessions"_s).toArray();
+        QCOMPARE(ids(rows), QStringList{sid});
+        QCOMPARE(rows.at(0).toObject().value(u"status"_s), expected.value(u"status"_s));
+        QCOMPARE(rows.at(0).toObject().value(u"startedAt"_s).toString(), startedAt);
+        const qint64 ttl = get(u"/api/sessions/"_s + sid + u"/ttl"_s).json().value(u"ttl"_s).toObject()
+                               .value(u"session"_s).toInteger();
+        QVERIFY2(ttl <= 86400 && ttl >= 86395, qPrintable(QString::number(ttl)));
+        // A session that exists now takes commands and input.
+        QCOMPARE(post(u"/api/sessions/"_s + sid + u"/commands"_s, QJsonObject{{u"type"_s, u"pause"_s}}).status, 201);
+        QCOMPARE(post(u"/api/sessions/"_s + sid + u"/input"_s, QJsonObject{{u"input"_s, u"y"_s}}).status, 201);
+
+        // Later events neither re-create nor overwrite it.
+        QCOMPARE(postEvent(makeEvent(sid, u"step:spawned"_s, t0(3600000),
+                                     {{u"cwd"_s, u"/other"_s}, {u"user"_s, u"mallory"_s}, {u"stepNumber"_s, 2}})),
+                 2);
+        const QJsonObject again = get(u"/api/sessions/"_s + sid).json();
+        for (const char *k : {"id", "startedAt", "status", "cwd", "hostname", "platform", "user", "summary"})
+            QCOMPARE(again.value(QLatin1String(k)), s.value(QLatin1String(k)));
+        QCOMPARE(get(u"/api/sessions"_s).json().value(u"count"_s).toInt(), 1);
+    }
+
+    // Concurrent first events for one session, on two daemons sharing one Redis (with
+    // memory: one daemon): exactly one creation, listed once, made from the event that
+    // got seq 1.
+    void unknownSessionConcurrentPosters()
+    {
+        const auto other = twin();
+        if (m_useRedis)
+            QVERIFY(other);
+        QList<const Daemon *> daemons{m_daemon.get()};
+        if (other)
+            daemons << other.get();
+        const QString sid = uid("race");
+        constexpr int kPosts = 24;
+        QList<QNetworkReply *> replies;
+        for (int i = 0; i < kPosts; ++i) {
+            const QJsonObject e = makeEvent(sid, u"step:spawned"_s, t0(i * 1000),
+                                            {{u"cwd"_s, u"/c%1"_s.arg(i)}, {u"stepNumber"_s, i + 1}});
+            QNetworkRequest req(url(u"/api/events"_s, daemons.at(i % daemons.size())));
+            req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+            replies << m_nam.post(req, compact(e));
+        }
+        QVERIFY(QTest::qWaitFor([&] {
+            return std::all_of(replies.cbegin(), replies.cend(), [](QNetworkReply *r) { return r->isFinished(); });
+        }, 10000));
+        for (QNetworkReply *r : std::as_const(replies)) {
+            QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+            r->deleteLater();
+        }
+        const QJsonArray evs = events(sid);
+        QCOMPARE(evs.size(), kPosts);
+        const QJsonObject first = evs.at(0).toObject();
+        QCOMPARE(first.value(u"seq"_s).toInt(), 1);
+        for (const Daemon *d : std::as_const(daemons)) {
+            const QJsonObject s = req("GET", u"/api/sessions/"_s + sid, {}, {}, d).json();
+            QCOMPARE(s.value(u"cwd"_s), first.value(u"cwd"_s));
+            QCOMPARE(s.value(u"startedAt"_s).toString(), isoFromMs(*parseIsoTimestamp(first.value(u"timestamp"_s).toString())));
+            const QJsonArray rows = req("GET", u"/api/sessions"_s, {}, {}, d).json().value(u"sessions"_s).toArray();
+            QCOMPARE(ids(rows), QStringList{sid});
+        }
+    }
+
+    // ------------------------------------------------------------ v1.1: currentChain, chainsCount
+
+    // The list entry's currentChain and chainsCount are the chains GET /api/sessions/:id
+    // and /chains give, also for chains made on the fly by step events.
+    void listCarriesCurrentChain()
+    {
+        const QString steps = uid("steps-only"), two = uid("two-chains"), none = uid("no-chain");
+        QCOMPARE(postEvent(makeEvent(steps, u"step:spawned"_s, t0(0), {{u"stepNumber"_s, 1}, {u"action"_s, u"code"_s}})), 1);
+        QCOMPARE(postEvent(makeEvent(steps, u"step:completed"_s, t0(1000), {{u"stepNumber"_s, 1}})), 2);
+        QCOMPARE(postEvent(makeEvent(steps, u"step:spawned"_s, t0(2000), {{u"stepNumber"_s, 2}})), 3);
+        createSession(two);
+        postEvent(makeEvent(two, u"chain:compiled"_s, t0(0), {{u"chainId"_s, u"a"_s},
+                   {u"steps"_s, QJsonArray{QJsonObject{{u"stepNumber"_s, 1}}, QJsonObject{{u"stepNumber"_s, 2}}}}}));
+        postEvent(makeEvent(two, u"chain:compiled"_s, t0(1000), {{u"chainId"_s, u"b"_s}}));
+        postEvent(makeEvent(two, u"chain:completed"_s, t0(2000), {{u"chainId"_s, u"b"_s}, {u"overallStatus"_s, u"success"_s}}));
+        createSession(none);
+
+        auto listed = [this](const QString &sid) {
+            for (const auto &v : get(u"/api/sessions"_s).json().value(u"sessions"_s).toArray()) {
+                if (v.toObject().value(u"id"_s).toString() == sid)
+                    return v.toObject();
+            }
+            return QJsonObject{};
+        };
+        auto chainsOf = [this](const QString &sid) {
+            return get(u"/api/sessions/"_s + sid + u"/chains"_s).json();
+        };
+        for (const QString &sid : {steps, two, none}) {
+            const QJsonObject row = listed(sid);
+            const QJsonObject chains = chainsOf(sid);
+            const QJsonObject session = get(u"/api/sessions/"_s + sid).json();
+            QCOMPARE(row.value(u"chainsCount"_s).toInt(), chains.value(u"count"_s).toInt());
+            QCOMPARE(row.value(u"currentChain"_s), session.value(u"currentChain"_s));
+            QCOMPARE(session.value(u"chains"_s), chains.value(u"chains"_s));
+        }
+        // Steps only: the chain made on the fly is counted and current, with its steps.
+        QJsonObject row = listed(steps);
+        QCOMPARE(row.value(u"chainsCount"_s).toInt(), 1);
+        QJsonObject current = row.value(u"currentChain"_s).toObject();
+        QCOMPARE(current.value(u"id"_s).toString(), u"chain-1"_s);
+        QCOMPARE(current.value(u"status"_s).toString(), u"in_progress"_s);
+        QJsonArray currentSteps = current.value(u"steps"_s).toArray();
+        QCOMPARE(currentSteps.size(), 2);
+        QCOMPARE(currentSteps.at(0).toObject().value(u"status"_s).toString(), u"completed"_s);
+        QCOMPARE(currentSteps.at(0).toObject().value(u"action"_s).toString(), u"code"_s);
+        QCOMPARE(currentSteps.at(1).toObject().value(u"status"_s).toString(), u"in_progress"_s);
+        // Two chains, the later one finished: the open one is current.
+        row = listed(two);
+        QCOMPARE(row.value(u"chainsCount"_s).toInt(), 2);
+        QCOMPARE(row.value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"a"_s);
+        QCOMPARE(row.value(u"currentChain"_s).toObject().value(u"steps"_s).toArray().size(), 2);
+        // No chain: no currentChain at all (not null, not an id).
+        row = listed(none);
+        QCOMPARE(row.value(u"chainsCount"_s).toInt(), 0);
+        QVERIFY(!row.contains(u"currentChain"_s));
+
+        // The listing follows new events: the step finishes, then a stored chain joins.
+        QCOMPARE(postEvent(makeEvent(steps, u"step:failed"_s, t0(3000), {{u"stepNumber"_s, 2}, {u"error"_s, u"x"_s}})), 4);
+        currentSteps = listed(steps).value(u"currentChain"_s).toObject().value(u"steps"_s).toArray();
+        QCOMPARE(currentSteps.at(1).toObject().value(u"status"_s).toString(), u"failed"_s);
+        QCOMPARE(currentSteps.at(1).toObject().value(u"error"_s).toString(), u"x"_s);
+        Chain stored;
+        stored.id = u"stored"_s;
+        stored.status = Status::InProgress;
+        QVERIFY(await(m_daemon->storage()->addChain(steps, stored)).ok());
+        row = listed(steps);
+        QCOMPARE(row.value(u"chainsCount"_s).toInt(), 2);
+        QCOMPARE(row.value(u"chainsCount"_s).toInt(), chainsOf(steps).value(u"count"_s).toInt());
+        QCOMPARE(row.value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"stored"_s);
+        QCOMPARE(row.value(u"currentChain"_s), get(u"/api/sessions/"_s + steps).json().value(u"currentChain"_s));
+        // Re-posting an existing id answers the stored session, whole, as GET does.
+        const HttpResult again = post(u"/api/sessions"_s, QJsonObject{{u"cwd"_s, u"/x"_s}, {u"id"_s, two}});
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json(), get(u"/api/sessions/"_s + two).json());
+        QCOMPARE(again.json().value(u"chains"_s).toArray().size(), 2);
+    }
+
+    // Folds are kept between listings and extended with new events; they start over when
+    // the stored events no longer continue what was folded: a session deleted and made
+    // again (on Redis by another daemon, which this one cannot see), or more new events
+    // than the cap.
+    void listFoldStartsOverWhenHistoryChanged()
+    {
+        const QString sid = uid("refold");
+        QCOMPARE(postEvent(makeEvent(sid, u"chain:compiled"_s, t0(0), {{u"chainId"_s, u"old"_s}})), 1);
+        auto row = [this] { return get(u"/api/sessions"_s).json().value(u"sessions"_s).toArray().at(0).toObject(); };
+        QCOMPARE(row().value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"old"_s);
+
+        const auto other = twin();
+        const Daemon *deleter = other ? other.get() : m_daemon.get();
+        QCOMPARE(req("DELETE", u"/api/sessions/"_s + sid, {}, {}, deleter).status, 204);
+        QCOMPARE(postEvent(makeEvent(sid, u"step:spawned"_s, t0(1000), {{u"stepNumber"_s, 1}})), 1);
+        QJsonObject r = row();
+        QCOMPARE(r.value(u"id"_s).toString(), sid);
+        QCOMPARE(r.value(u"chainsCount"_s).toInt(), 1);
+        QCOMPARE(r.value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"chain-1"_s);
+        QCOMPARE(get(u"/api/sessions/"_s + sid + u"/chains"_s).json().value(u"count"_s).toInt(), 1);
+
+        // Past the cap: a daemon that keeps 5 events per session.
+        Config capped;
+        capped.maxEventsPerSession = 5;
+        const auto d = start(capped);
+        QVERIFY(d);
+        const QString c = uid("capped");
+        auto post = [&](const QString &type, qint64 seq, QJsonObject extra = {}) {
+            QCOMPARE(req("POST", u"/api/events"_s, compact(makeEvent(c, type, t0(seq), extra)), {}, d.get())
+                         .json().value(u"seq"_s).toInteger(), seq);
+        };
+        auto cappedRow = [&] {
+            return req("GET", u"/api/sessions"_s, {}, {}, d.get()).json().value(u"sessions"_s).toArray().at(0).toObject();
+        };
+        post(u"chain:compiled"_s, 1, {{u"chainId"_s, u"c1"_s}});
+        QCOMPARE(cappedRow().value(u"chainsCount"_s).toInt(), 1);
+        for (qint64 seq = 2; seq <= 11; ++seq) // seq 1 is trimmed away, and all it was folded up to
+            post(u"file:created"_s, seq);
+        QCOMPARE(cappedRow().value(u"chainsCount"_s).toInt(), 0); // folded anew from seqs 7..11
+        QVERIFY(!cappedRow().contains(u"currentChain"_s));
+        post(u"chain:compiled"_s, 12, {{u"chainId"_s, u"c2"_s}});
+        QCOMPARE(cappedRow().value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"c2"_s);
+        post(u"step:started"_s, 13, {{u"stepNumber"_s, 1}});
+        post(u"step:started"_s, 14, {{u"stepNumber"_s, 2}});
+        const QJsonObject last = cappedRow();
+        QCOMPARE(last.value(u"chainsCount"_s).toInt(), 1);
+        QCOMPARE(last.value(u"currentChain"_s).toObject().value(u"steps"_s).toArray().size(), 2);
+        QCOMPARE(req("GET", u"/api/sessions/"_s + c + u"/chains"_s, {}, {}, d.get()).json().value(u"count"_s).toInt(), 1);
     }
 
     // ------------------------------------------------------------ commands, input
@@ -1463,23 +1751,42 @@ private Q_SLOTS:
     void users()
     {
         const QString a1 = uid("ua"), a2 = uid("ua"), b1 = uid("ub"), n1 = uid("un");
+        const QString c1 = uid("uc"), c2 = uid("uc"), d1 = uid("ud");
         createSession(a1, {{u"userId"_s, u"alice"_s}});
         createSession(a2, {{u"userId"_s, u"alice"_s}});
         createSession(b1, {{u"userId"_s, u"bob@example.com"_s}});
         createSession(n1);
         QCOMPARE(put(u"/api/sessions/"_s + a2, {{u"status"_s, u"completed"_s}}).status, 200);
+        // carol: every session over; dave: a session an agent's step event created.
+        createSession(c1, {{u"userId"_s, u"carol"_s}});
+        createSession(c2, {{u"userId"_s, u"carol"_s}});
+        QCOMPARE(put(u"/api/sessions/"_s + c1, {{u"status"_s, u"completed"_s}}).status, 200);
+        QCOMPARE(put(u"/api/sessions/"_s + c2, {{u"status"_s, u"failed"_s}}).status, 200);
+        QCOMPARE(postEvent(makeEvent(d1, u"step:spawned"_s, nowIso(), {{u"stepNumber"_s, 1}, {u"user"_s, u"dave"_s}})), 1);
 
         HttpResult r = get(u"/api/users"_s);
         QCOMPARE(r.status, 200);
         QJsonObject o = r.json();
         QCOMPARE(keys(o), sorted({u"count"_s, u"users"_s}));
-        QCOMPARE(o.value(u"count"_s).toInt(), 2);
+        QCOMPARE(o.value(u"count"_s).toInt(), 4);
         QHash<QString, QJsonObject> byUser;
-        for (const auto &v : o.value(u"users"_s).toArray())
-            byUser.insert(v.toObject().value(u"user"_s).toString(), v.toObject());
-        QCOMPARE(sorted(byUser.keys()), sorted({u"alice"_s, u"bob@example.com"_s}));
+        for (const auto &v : o.value(u"users"_s).toArray()) {
+            const QJsonObject u = v.toObject();
+            // v1.1: every entry has an id, the user, which the dashboard keys on
+            QCOMPARE(u.value(u"id"_s), u.value(u"user"_s));
+            QVERIFY(u.value(u"isOnline"_s).isBool());
+            byUser.insert(u.value(u"user"_s).toString(), u);
+        }
+        QCOMPARE(sorted(byUser.keys()), sorted({u"alice"_s, u"bob@example.com"_s, u"carol"_s, u"dave"_s}));
+        // online: a pending or in_progress session
+        QCOMPARE(byUser.value(u"alice"_s).value(u"isOnline"_s).toBool(), true);  // a1 pending
+        QCOMPARE(byUser.value(u"bob@example.com"_s).value(u"isOnline"_s).toBool(), true);
+        QCOMPARE(byUser.value(u"carol"_s).value(u"isOnline"_s).toBool(), false); // completed, failed
+        QCOMPARE(byUser.value(u"dave"_s).value(u"isOnline"_s).toBool(), true);   // in_progress
+        QCOMPARE(byUser.value(u"dave"_s).value(u"sessions"_s).toArray().at(0).toObject().value(u"status"_s).toString(),
+                 u"in_progress"_s);
         const QJsonObject alice = byUser.value(u"alice"_s);
-        QCOMPARE(keys(alice), sorted({u"user"_s, u"sessionCount"_s, u"sessions"_s}));
+        QCOMPARE(keys(alice), sorted({u"id"_s, u"user"_s, u"sessionCount"_s, u"isOnline"_s, u"sessions"_s}));
         QCOMPARE(alice.value(u"sessionCount"_s).toInt(), 2);
         const QJsonArray as = alice.value(u"sessions"_s).toArray();
         QCOMPARE(sorted(ids(as)), sorted({a1, a2}));

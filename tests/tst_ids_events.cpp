@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Validation and codecs of shared/: ids, timestamps, events, models.
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
@@ -82,6 +83,20 @@ private Q_SLOTS:
     {
         QCOMPARE(isoFromMs(1795640657123), QStringLiteral("2026-11-25T21:04:17.123Z"));
         QCOMPARE(isoFromMs(1795640657000), QStringLiteral("2026-11-25T21:04:17.000Z"));
+        QCOMPARE(isoFromMs(0), QStringLiteral("1970-01-01T00:00:00.000Z"));
+        QCOMPARE(isoFromMs(-1), QStringLiteral("1969-12-31T23:59:59.999Z"));
+        // Formatted by hand in years 0001..9999: the same text as QDateTime, on the
+        // edges of days, months, leap years and centuries, and either side of the range.
+        QList<qint64> samples{-62135596800000, -62135596800001, 253402300799999, 253402300800000,
+                              951782400000 /* 2000-02-29 */, 4107542400000 /* 2100-03-01 */,
+                              -2203891200000 /* 1900-03-01 */, 1709164799999, 1709164800000};
+        for (qint64 v = -62135596800000; v < 253402300799999; v += 86400000 * 97LL + 3600123)
+            samples << v;
+        for (const qint64 v : std::as_const(samples)) {
+            QCOMPARE(isoFromMs(v), QDateTime::fromMSecsSinceEpoch(v, Qt::UTC).toString(Qt::ISODateWithMs));
+            if (v >= -62135596800000 && v <= 253402300799999)
+                QCOMPARE(parseIsoTimestamp(isoFromMs(v)), std::optional<qint64>(v));
+        }
     }
 
     void events_data()

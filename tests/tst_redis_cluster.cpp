@@ -186,11 +186,15 @@ private Q_SLOTS:
     {
         const QString id = uid("fanout");
         QVERIFY(createSession(*m_a, id));
-        WsClient onA, onB;
+        // Envelope by query on A and by subprotocol on B, plus a dashboard (events
+        // framing) on B.
+        WsClient onA, onB, dashboard;
         QVERIFY(onA.open(m_a->port()));
-        QVERIFY(onB.open(m_b->port()));
+        QVERIFY(onB.open(m_b->port(), WsClient::Framing::EnvelopeSubprotocol));
+        QVERIFY(dashboard.open(m_b->port(), WsClient::Framing::Events));
         QVERIFY(onA.subscribe(id));
         QVERIFY(onB.subscribe(id));
+        QVERIFY(dashboard.subscribe(id));
 
         QCOMPARE(postEvent(*m_a, id), 1);
         QTRY_COMPARE_WITH_TIMEOUT(onA.count(u"event"_s, id), 1, kWaitMs);
@@ -211,6 +215,15 @@ private Q_SLOTS:
             }
             QCOMPARE(seqs, (QList<qint64>{1, 2}));
         }
+        QVERIFY(dashboard.roundTrip());
+        QList<qint64> bare;
+        for (const QJsonObject &o : dashboard.frames) {
+            if (o.contains("eventId"_L1)) { // a bare event: the stored one itself
+                QCOMPARE(o.value("sessionId"_L1).toString(), id);
+                bare.append(o.value("seq"_L1).toInteger());
+            }
+        }
+        QCOMPARE(bare, (QList<qint64>{1, 2}));
     }
 
     // afterSeq replay while events keep coming: with Redis the replay is a real round
@@ -359,7 +372,6 @@ private Q_SLOTS:
             {kPrefix + "chain:" + chain.id.toUtf8(), "string", day},
             {kPrefix + "commands:" + sid, "list", fiveMin},
             {kPrefix + "input:" + sid, "list", fiveMin},
-            {kPrefix + "chainids:" + sid, "set", day},
         };
         for (const Expect &e : expected) {
             QCOMPARE(await(m_raw->command({"TYPE", e.key})).str, e.type);
@@ -376,6 +388,10 @@ private Q_SLOTS:
         const qint64 startedAt = *parseIsoTimestamp(session.value("startedAt"_L1).toString());
         const Redis::Reply score = await(m_raw->command({"ZSCORE", kPrefix + "session-index", sid}));
         QCOMPARE(score.str.toLongLong(), startedAt);
+
+        // chainsCount comes from the fold now (v1.1): the chainids:<id> set of earlier
+        // versions is no longer written.
+        QCOMPARE(await(m_raw->command({"EXISTS", kPrefix + "chainids:" + sid})).integer, 0);
 
         const QByteArray stored = await(m_raw->command({"LINDEX", kPrefix + "events:" + sid, "0"})).str;
         QVERIFY(stored.endsWith(",\"seq\":1}")); // seq last, client bytes before it
@@ -402,6 +418,25 @@ private Q_SLOTS:
         }
         QCOMPARE(await(m_raw->command({"EXISTS", kPrefix + "chain:" + chain.id.toUtf8()})).integer, 0);
         QVERIFY(await(m_raw->command({"ZSCORE", kPrefix + "session-index", sid})).isNil());
+
+        // v1.1: a session made by an event alone is stored like any other: the record
+        // (with the session TTL) and its index entry, scored by the event's time.
+        const QString byEvent = uid("by-event");
+        const QByteArray be = byEvent.toUtf8();
+        QCOMPARE(http(m_nam, "POST", url(*m_a, u"/api/events"_s),
+                      json({{"sessionId"_L1, byEvent}, {"type"_L1, "step:spawned"_L1},
+                            {"timestamp"_L1, "2026-11-25T21:04:17.123Z"_L1}, {"stepNumber"_L1, 1}}))
+                     .status,
+                 201);
+        QCOMPARE(await(m_raw->command({"TYPE", kPrefix + "sessions:" + be})).str, "string");
+        const qint64 pttl = await(m_raw->command({"PTTL", kPrefix + "sessions:" + be})).integer;
+        QVERIFY(pttl > day - 60000 && pttl <= day);
+        const QJsonObject record
+            = QJsonDocument::fromJson(await(m_raw->command({"GET", kPrefix + "sessions:" + be})).str).object();
+        QCOMPARE(record, (QJsonObject{{"id"_L1, byEvent}, {"status"_L1, "in_progress"_L1},
+                                      {"startedAt"_L1, "2026-11-25T21:04:17.123Z"_L1}}));
+        QCOMPARE(await(m_raw->command({"ZSCORE", kPrefix + "session-index", be})).str.toLongLong(),
+                 *parseIsoTimestamp(u"2026-11-25T21:04:17.123Z"_s));
     }
 
     void irregularSeqsStillPage()

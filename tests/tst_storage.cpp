@@ -54,7 +54,19 @@ class TestStorage : public QObject
         if (backend == QLatin1String("memory"))
             return std::make_unique<MemoryStorage>(limits);
         // A fresh prefix per storage: tests share one server but never each other's keys.
-        const QString prefix = QStringLiteral("afw-test-%1:").arg(++m_prefixes);
+        return makeRedis(QStringLiteral("afw-test-%1:").arg(++m_prefixes), limits);
+    }
+    // With Redis, a second instance on the same keys (two daemons sharing one Redis);
+    // with memory, nullptr.
+    std::unique_ptr<Storage> makeTwin(const StorageLimits &limits = {})
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("memory"))
+            return nullptr;
+        return makeRedis(QStringLiteral("afw-test-%1:").arg(m_prefixes), limits);
+    }
+    std::unique_ptr<Storage> makeRedis(const QString &prefix, const StorageLimits &limits)
+    {
         auto s = std::make_unique<RedisStorage>(*Redis::RedisUrl::parse(m_redis->url()), prefix,
                                                 limits);
         if (!QTest::qWaitFor([&s] { return s->isAvailable(); }, 5000))
@@ -293,6 +305,23 @@ private Q_SLOTS:
         QVERIFY(await(s->addChain(id, same)).ok());
         rows = await(s->listSessions({}));
         QCOMPARE(rows.value.first().chainsCount, 4);
+
+        // A chain made on the fly by step events counts too (v1.1), as /chains lists it.
+        const QString steps = uid("steps");
+        QVERIFY(await(s->addEvent(makeEvent(steps, QStringLiteral("step:spawned"), nowMs() + 1000,
+                                            {{QStringLiteral("stepNumber"), 1}}))).ok());
+        rows = await(s->listSessions({}));
+        QCOMPARE(rows.value.first().session.id, steps);
+        QCOMPARE(rows.value.first().chainsCount, 1);
+        QCOMPARE(rows.value.first().currentChain->id, QStringLiteral("chain-1"));
+        QCOMPARE(await(s->chains(steps)).value.chains().size(), 1);
+        // Listings that need no chains (users) do not fold.
+        SessionFilter plain;
+        plain.withChains = false;
+        rows = await(s->listSessions(plain));
+        QCOMPARE(rows.value.size(), 2);
+        QCOMPARE(rows.value.first().chainsCount, 0);
+        QVERIFY(!rows.value.first().currentChain);
     }
 
     void batch()
@@ -329,6 +358,145 @@ private Q_SLOTS:
         QCOMPARE(got.value.status, Status::Completed);
         QCOMPARE(got.value.summary, QStringLiteral("all good"));
         QVERIFY(got.value.endedAtMs);
+    }
+
+    // API.md v1.1: an event for an unknown session creates it, as session:started does.
+    void eventCreatesUnknownSession()
+    {
+        auto s = make();
+        QSignalSpy changed(s.get(), &Storage::sessionChanged);
+        const QString id = uid("auto");
+        const qint64 t = nowMs() - 60000;
+        auto r = await(s->addEvent(makeEvent(id, QStringLiteral("step:spawned"), t,
+                                             {{QStringLiteral("hostname"), QStringLiteral("h")},
+                                              {QStringLiteral("userId"), QStringLiteral("gina")},
+                                              {QStringLiteral("stepNumber"), 1}})));
+        QVERIFY(r.ok());
+        QCOMPARE(r.value.seq, 1);
+        QCOMPARE(changed.count(), 1);
+        auto got = await(s->getSession(id));
+        QVERIFY(got.ok());
+        QCOMPARE(got.value.status, Status::InProgress);
+        QCOMPARE(got.value.startedAtMs, t);
+        QCOMPARE(got.value.hostname, QStringLiteral("h"));
+        QCOMPARE(got.value.user, QStringLiteral("gina"));
+        QVERIFY(got.value.cwd.isEmpty());
+        auto rows = await(s->listSessions({}));
+        QCOMPARE(rows.value.size(), 1);
+        QCOMPARE(rows.value.first().session.id, id);
+        QVERIFY(await(s->ttl(id)).value.session > 0);
+
+        // A later event keeps it as it is.
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x"), t + 5000,
+                                            {{QStringLiteral("hostname"), QStringLiteral("other")}}))).ok());
+        got = await(s->getSession(id));
+        QCOMPARE(got.value.startedAtMs, t);
+        QCOMPARE(got.value.hostname, QStringLiteral("h"));
+
+        // A batch creates each of its unknown sessions once.
+        const QString a = uid("auto-a"), b = uid("auto-b");
+        QList<IncomingEvent> batch{makeEvent(a, QStringLiteral("x"), t + 1, {{QStringLiteral("cwd"), QStringLiteral("/a")}}),
+                                   makeEvent(b, QStringLiteral("session:ended"), t + 2),
+                                   makeEvent(a, QStringLiteral("x"), t + 3, {{QStringLiteral("cwd"), QStringLiteral("/later")}})};
+        QVERIFY(await(s->addEvents(batch)).ok());
+        QCOMPARE(await(s->getSession(a)).value.cwd, QStringLiteral("/a"));
+        QCOMPARE(await(s->getSession(a)).value.startedAtMs, t + 1);
+        const Session ended = await(s->getSession(b)).value;
+        QCOMPARE(ended.status, Status::Completed);
+        QCOMPARE(ended.endedAtMs, std::optional<qint64>(t + 2));
+        QCOMPARE(await(s->listSessions({})).value.size(), 3);
+    }
+
+    // Concurrent first events for one session, with Redis from two instances on the same
+    // keys, all sent before any answer: one creation, from the event that got seq 1.
+    void concurrentFirstEventsCreateOnce()
+    {
+        auto s = make();
+        auto twin = makeTwin();
+        QList<Storage *> writers{s.get()};
+        if (twin) {
+            QVERIFY(twin->isAvailable());
+            writers << twin.get();
+        }
+        QSignalSpy created(s.get(), &Storage::sessionChanged);
+        std::unique_ptr<QSignalSpy> createdOnTwin;
+        if (twin)
+            createdOnTwin = std::make_unique<QSignalSpy>(twin.get(), &Storage::sessionChanged);
+        const QString id = uid("race");
+        const qint64 t = nowMs() - 100000;
+        QList<QFuture<Result<AddedEvent>>> futures;
+        for (int i = 0; i < 40; ++i) {
+            futures << writers.at(i % writers.size())
+                           ->addEvent(makeEvent(id, QStringLiteral("x"), t + i,
+                                                {{QStringLiteral("cwd"), QStringLiteral("/w%1").arg(i)}}));
+        }
+        int firstIndex = -1;
+        for (int i = 0; i < futures.size(); ++i) {
+            const auto r = await(futures.at(i));
+            QVERIFY(r.ok());
+            if (r.value.seq == 1)
+                firstIndex = i;
+        }
+        QVERIFY(firstIndex >= 0);
+        // sessionChanged is local: exactly one instance created it, once.
+        QCOMPARE(created.count() + (createdOnTwin ? createdOnTwin->count() : 0), 1);
+        const Session got = await(s->getSession(id)).value;
+        QCOMPARE(got.cwd, QStringLiteral("/w%1").arg(firstIndex));
+        QCOMPARE(got.startedAtMs, t + firstIndex);
+        const auto rows = await(s->listSessions({}));
+        QCOMPARE(rows.value.size(), 1);
+        if (twin)
+            QCOMPARE(await(twin->listSessions({})).value.size(), 1);
+    }
+
+    // chains() is the fold of the stored events with the stored chains merged, kept and
+    // extended; the listing's chainsCount and currentChain are the same chains.
+    void chainsFoldKeptAndExtended()
+    {
+        auto s = make();
+        const QString id = uid("s");
+        auto check = [&] {
+            ChainFold expected;
+            expected.applyAll(await(s->events(id, {})).value);
+            expected.mergeStored(await(s->storedChains(id)).value);
+            const auto got = await(s->chains(id));
+            QVERIFY(got.ok());
+            QJsonObject want, have;
+            expected.decorateSession(want);
+            got.value.decorateSession(have);
+            QCOMPARE(have, want);
+            const auto rows = await(s->listSessions({}));
+            QCOMPARE(rows.value.size(), 1);
+            QCOMPARE(rows.value.first().chainsCount, int(expected.chains().size()));
+            QCOMPARE(bool(rows.value.first().currentChain), expected.currentChain() != nullptr);
+            if (expected.currentChain())
+                QCOMPARE(rows.value.first().currentChain->toJson(), expected.currentChain()->toJson());
+        };
+        QVERIFY(await(s->chains(id)).ok());
+        QVERIFY(await(s->chains(id)).value.chains().isEmpty()); // unknown session: none
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("step:spawned"), nowMs(), {{QStringLiteral("stepNumber"), 1}}))).ok());
+        check();
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("step:completed"), nowMs(), {{QStringLiteral("stepNumber"), 1}}))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:compiled"), nowMs(), {{QStringLiteral("chainId"), QStringLiteral("c")}}))).ok());
+        check();
+        if (QTest::currentTestFailed())
+            return;
+        Chain stored;
+        stored.id = QStringLiteral("kept");
+        QVERIFY(await(s->addChain(id, stored)).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:completed"), nowMs(), {{QStringLiteral("chainId"), QStringLiteral("c")}}))).ok());
+        check();
+        // Two calls in flight at once agree with each other.
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("step:started"), nowMs(), {{QStringLiteral("stepNumber"), 2}}))).ok());
+        auto f1 = s->chains(id);
+        auto f2 = s->chains(id);
+        QJsonObject o1, o2;
+        await(f1).value.decorateSession(o1);
+        await(f2).value.decorateSession(o2);
+        QCOMPARE(o1, o2);
+        check();
     }
 
     void commandsDrainAtomically()

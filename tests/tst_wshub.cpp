@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QNetworkAccessManager>
 #include <QNetworkRequest>
 #include <QRegularExpression>
@@ -15,6 +16,7 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QWebSocket>
+#include <QWebSocketHandshakeOptions>
 
 #include <map>
 #include <memory>
@@ -22,8 +24,10 @@
 #include "daemon.h"
 #include "event.h"
 #include "http.h"
+#include "ids.h"
 #include "redisserver.h"
 #include "storage/storage.h"
+#include "timeutil.h"
 #include "wshub.h"
 
 using namespace Qt::StringLiterals;
@@ -43,7 +47,21 @@ QString compact(const QJsonObject &o)
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
 }
 
+QStringList sorted(QStringList l)
+{
+    l.sort();
+    return l;
+}
+
+bool isServerType(const QString &type)
+{
+    static const QStringList types{u"subscription_confirmed"_s, u"command"_s, u"command_ack"_s, u"error"_s,
+                                   u"pong"_s};
+    return types.contains(type);
+}
+
 // A QWebSocket that keeps every text frame it receives (parsed once, on arrival).
+// In events framing (`bare`) an event frame is the event itself: counted as "event" too.
 class WsClient : public QObject
 {
 public:
@@ -52,8 +70,28 @@ public:
         connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
             frames.append(text);
             objects.append(parse(text));
-            ++m_counts[objects.last().value("type"_L1).toString()];
+            const QString type = objects.last().value("type"_L1).toString();
+            ++m_counts[type];
+            if (bare && !isServerType(type))
+                ++m_counts[u"event"_s];
         });
+    }
+
+    bool isEvent(const QJsonObject &o) const
+    {
+        const QString type = o.value("type"_L1).toString();
+        return bare ? !isServerType(type) : type == "event"_L1;
+    }
+    // The event a frame carries: the payload of an envelope, a bare event itself.
+    QJsonObject eventOf(const QJsonObject &o) const { return bare ? o : o.value("payload"_L1).toObject(); }
+    QList<QJsonObject> events() const
+    {
+        QList<QJsonObject> out;
+        for (const QJsonObject &o : objects) {
+            if (isEvent(o))
+                out.append(eventOf(o));
+        }
+        return out;
     }
 
     QList<QJsonObject> ofType(const QString &type) const
@@ -72,8 +110,8 @@ public:
     {
         QList<qint64> out;
         for (const QJsonObject &o : objects) {
-            if (o.value("type"_L1).toString() == "event"_L1 && o.value("sessionId"_L1).toString() == sessionId)
-                out.append(o.value("payload"_L1).toObject().value("seq"_L1).toInteger());
+            if (isEvent(o) && o.value("sessionId"_L1).toString() == sessionId)
+                out.append(eventOf(o).value("seq"_L1).toInteger());
         }
         return out;
     }
@@ -109,10 +147,21 @@ public:
     QWebSocket socket;
     QStringList frames;
     QList<QJsonObject> objects;
+    bool bare = false; // connected in events framing
 
 private:
     QHash<QString, qsizetype> m_counts;
 };
+
+// How a test client asks for its framing (API.md v1.1).
+enum class Framing { EnvelopeQuery, EnvelopeSubprotocol, Events };
+
+Framing framingNamed(const QString &name)
+{
+    if (name == "subprotocol"_L1)
+        return Framing::EnvelopeSubprotocol;
+    return name == "events"_L1 ? Framing::Events : Framing::EnvelopeQuery;
+}
 
 // A client that speaks WebSocket by hand over a QTcpSocket, so a test can make it
 // stall (stop reading) or ignore server pings, which QWebSocket never does.
@@ -246,16 +295,32 @@ private Q_SLOTS:
     void cleanupTestCase();
     void helloOnConnect();
     void subscribeConfirms();
+    // Delivery rules are the same in every framing: these run once per framing.
+    void severalSubscriptions_data() { framings(); }
     void severalSubscriptions();
+    void wildcardSubscription_data() { framings(); }
     void wildcardSubscription();
+    void firehoseUntilSubscribed_data() { framings(); }
     void firehoseUntilSubscribed();
+    void unsubscribeStopsDelivery_data() { framings(); }
     void unsubscribeStopsDelivery();
+    void perSessionSeqOrder_data() { framings(); }
     void perSessionSeqOrder();
+    void afterSeqReplay_data() { framings(); }
     void afterSeqReplay();
+    void afterSeqBeyondStoredSkipsReplayed_data() { framings(); }
     void afterSeqBeyondStoredSkipsReplayed();
+    void sessionAndWildcardDeliverOnce_data() { framings(); }
     void sessionAndWildcardDeliverOnce();
+    void inputQueues_data() { framings(); }
     void inputQueues();
     void inputUnknownSessionIsError();
+    // v1.1 framings
+    void eventsFramingPlainClient();
+    void eventsFramingEveryFrameNamesSessionAndTime();
+    void eventsFramingExplicitQuery();
+    void unknownFramingRefused();
+    void envelopeViaSubprotocolAndQueryIsTodaysProtocol();
     void pingPong();
     void badMessagesKeepConnection_data();
     void badMessagesKeepConnection();
@@ -275,7 +340,18 @@ private:
     std::unique_ptr<Afw::Daemon> start(Afw::Config config = {});
     QUrl wsUrl(const Afw::Daemon &d, const QString &query = {}) const;
     QUrl apiUrl(const Afw::Daemon &d, const QString &path) const;
-    bool connectClient(WsClient &c, const Afw::Daemon &d, const QString &query = {});
+    // Envelope framing by ?framing=envelope unless told otherwise; waits for the hello
+    // (envelope) or for connected and a ping answered (events, which sends no hello).
+    bool connectClient(WsClient &c, const Afw::Daemon &d, const QString &query = {},
+                       Framing framing = Framing::EnvelopeQuery);
+    // The framing of the current data row ("framing" column).
+    static Framing rowFraming() { return framingNamed(QString::fromLatin1(QTest::currentDataTag())); }
+    static void framings()
+    {
+        QTest::addColumn<QString>("framing"); // read through the row's tag, rowFraming()
+        for (const char *name : {"query", "subprotocol", "events"})
+            QTest::newRow(name) << QString::fromLatin1(name);
+    }
     qint64 postEvent(const Afw::Daemon &d, const QString &sessionId, const QString &type = u"step:started"_s);
     bool createSession(const Afw::Daemon &d, const QString &id);
     void addEvent(Afw::Daemon &d, const QString &sessionId, qsizetype padding = 0);
@@ -370,9 +446,23 @@ QUrl tst_WsHub::apiUrl(const Afw::Daemon &d, const QString &path) const
     return url;
 }
 
-bool tst_WsHub::connectClient(WsClient &c, const Afw::Daemon &d, const QString &query)
+bool tst_WsHub::connectClient(WsClient &c, const Afw::Daemon &d, const QString &query, Framing framing)
 {
-    c.socket.open(wsUrl(d, query));
+    QString q = query;
+    if (framing == Framing::EnvelopeQuery)
+        q = q.isEmpty() ? u"framing=envelope"_s : q + u"&framing=envelope"_s;
+    c.bare = framing == Framing::Events;
+    if (framing == Framing::EnvelopeSubprotocol) {
+        QWebSocketHandshakeOptions options;
+        options.setSubprotocols({u"afw.v1"_s});
+        c.socket.open(wsUrl(d, q), options);
+    } else {
+        c.socket.open(wsUrl(d, q));
+    }
+    if (framing == Framing::Events) {
+        return QTest::qWaitFor([&c] { return c.socket.state() == QAbstractSocket::ConnectedState; }, kWaitMs)
+               && c.roundTrip();
+    }
     return QTest::qWaitFor([&c] { return c.count(u"subscription_confirmed"_s) >= 1; }, kWaitMs);
 }
 
@@ -455,7 +545,7 @@ void tst_WsHub::severalSubscriptions()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"sess-a"_s));
     QVERIFY(c.subscribe(u"sess-b"_s));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
@@ -474,7 +564,7 @@ void tst_WsHub::wildcardSubscription()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"*"_s));
     QCOMPARE(c.ofType(u"subscription_confirmed"_s).last().value("sessionId"_L1).toString(), u"*"_s);
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
@@ -482,10 +572,10 @@ void tst_WsHub::wildcardSubscription()
     QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-a"_s), (QList<qint64>{1}));
     QCOMPARE(c.seqs(u"sess-b"_s), (QList<qint64>{1}));
-    const QJsonObject ev = c.ofType(u"event"_s).first();
-    QCOMPARE(ev.value("payload"_L1).toObject().value("type"_L1).toString(), u"step:started"_s);
-    QCOMPARE(ev.value("payload"_L1).toObject().value("sessionId"_L1).toString(), u"sess-a"_s);
-    QVERIFY(!ev.value("payload"_L1).toObject().value("eventId"_L1).toString().isEmpty());
+    const QJsonObject ev = c.events().first();
+    QCOMPARE(ev.value("type"_L1).toString(), u"step:started"_s);
+    QCOMPARE(ev.value("sessionId"_L1).toString(), u"sess-a"_s);
+    QVERIFY(!ev.value("eventId"_L1).toString().isEmpty());
 }
 
 void tst_WsHub::firehoseUntilSubscribed()
@@ -493,7 +583,7 @@ void tst_WsHub::firehoseUntilSubscribed()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
     QCOMPARE(postEvent(*d, u"sess-b"_s), 1);
     QVERIFY(sync(*d, c));
@@ -513,7 +603,7 @@ void tst_WsHub::unsubscribeStopsDelivery()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"sess-a"_s));
     QVERIFY(c.subscribe(u"sess-b"_s));
     QCOMPARE(postEvent(*d, u"sess-a"_s), 1);
@@ -544,8 +634,8 @@ void tst_WsHub::perSessionSeqOrder()
     auto d = start();
     QVERIFY(d);
     WsClient firehose, subscribed;
-    QVERIFY(connectClient(firehose, *d));
-    QVERIFY(connectClient(subscribed, *d));
+    QVERIFY(connectClient(firehose, *d, {}, rowFraming()));
+    QVERIFY(connectClient(subscribed, *d, {}, rowFraming()));
     QVERIFY(subscribed.subscribe(u"sess-a"_s));
     QVERIFY(subscribed.subscribe(u"sess-b"_s));
     constexpr int kPerSession = 300;
@@ -573,15 +663,15 @@ void tst_WsHub::afterSeqReplay()
         QCOMPARE(postEvent(*d, u"sess-r"_s), i);
     QCOMPARE(postEvent(*d, u"sess-other"_s), 1);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"sess-r"_s, 2));
     QTRY_COMPARE(c.seqs(u"sess-r"_s), (QList<qint64>{3, 4, 5}));
     // The confirmation precedes the replay.
     qsizetype confIndex = c.objects.size() - 1;
     while (confIndex >= 0 && c.objects[confIndex].value("type"_L1).toString() != "subscription_confirmed"_L1)
         --confIndex;
-    QVERIFY(confIndex >= 1);
-    QCOMPARE(c.objects.at(confIndex + 1).value("payload"_L1).toObject().value("seq"_L1).toInteger(), 3);
+    QVERIFY(confIndex >= (c.bare ? 0 : 1));
+    QCOMPARE(c.eventOf(c.objects.at(confIndex + 1)).value("seq"_L1).toInteger(), 3);
     QCOMPARE(postEvent(*d, u"sess-r"_s), 6);
     QVERIFY(sync(*d, c));
     QCOMPARE(c.seqs(u"sess-r"_s), (QList<qint64>{3, 4, 5, 6}));
@@ -589,8 +679,8 @@ void tst_WsHub::afterSeqReplay()
 
     // afterSeq 0 replays everything; a second client alongside sees live only.
     WsClient all, live;
-    QVERIFY(connectClient(all, *d));
-    QVERIFY(connectClient(live, *d));
+    QVERIFY(connectClient(all, *d, {}, rowFraming()));
+    QVERIFY(connectClient(live, *d, {}, rowFraming()));
     QVERIFY(all.subscribe(u"sess-r"_s, 0));
     QVERIFY(live.subscribe(u"sess-r"_s));
     QCOMPARE(postEvent(*d, u"sess-r"_s), 7);
@@ -607,7 +697,7 @@ void tst_WsHub::afterSeqBeyondStoredSkipsReplayed()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"sess-r"_s, 0));
     for (int i = 1; i <= 3; ++i)
         QCOMPARE(postEvent(*d, u"sess-r"_s), i);
@@ -624,7 +714,7 @@ void tst_WsHub::sessionAndWildcardDeliverOnce()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     QVERIFY(c.subscribe(u"sess-x"_s));
     QVERIFY(c.subscribe(u"*"_s));
     QCOMPARE(postEvent(*d, u"sess-x"_s), 1);
@@ -649,7 +739,7 @@ void tst_WsHub::inputQueues()
     QVERIFY(d);
     QVERIFY(createSession(*d, u"sess-in"_s));
     WsClient c;
-    QVERIFY(connectClient(c, *d));
+    QVERIFY(connectClient(c, *d, {}, rowFraming()));
     c.send({{"type"_L1, "input"_L1}, {"sessionId"_L1, "sess-in"_L1}, {"payload"_L1, "yes, go on"_L1}});
     c.send({{"type"_L1, "input"_L1},
             {"sessionId"_L1, "sess-in"_L1},
@@ -993,14 +1083,14 @@ void tst_WsHub::authWithHeaderKey()
     auto d = start(config);
     QVERIFY(d);
     WsClient viaHeader;
-    QNetworkRequest req(wsUrl(*d));
+    QNetworkRequest req(wsUrl(*d, u"framing=envelope"_s));
     req.setRawHeader("X-API-Key", "s3cret-key");
     viaHeader.socket.open(req);
     QTRY_COMPARE(viaHeader.count(u"subscription_confirmed"_s), 1);
     QVERIFY(sync(*d, viaHeader));
 
     WsClient viaBearer;
-    QNetworkRequest bearer(wsUrl(*d));
+    QNetworkRequest bearer(wsUrl(*d, u"framing=envelope"_s));
     bearer.setRawHeader("Authorization", "Bearer s3cret-key");
     viaBearer.socket.open(bearer);
     QTRY_COMPARE(viaBearer.count(u"subscription_confirmed"_s), 1);
@@ -1060,6 +1150,273 @@ void tst_WsHub::shutdownClosesClientsWith1001()
     QCOMPARE(http(m_nam, "GET", apiUrl(*d, u"/health"_s)).status, 0);
     d->shutdown(); // idempotent
     QCOMPARE(finished.count(), 1);
+}
+
+
+// ---------------------------------------------------------------- v1.1 framings
+
+namespace {
+bool isIso(const QJsonValue &v)
+{
+    static const QRegularExpression re(u"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$"_s);
+    return v.isString() && re.match(v.toString()).hasMatch();
+}
+
+// The stored events of GET /api/events/<sid>, each as the exact bytes the body holds.
+QStringList storedEventTexts(const QByteArray &body)
+{
+    QStringList out;
+    const QJsonArray events = QJsonDocument::fromJson(body).object().value("events"_L1).toArray();
+    qsizetype from = body.indexOf("\"events\":[") + 10;
+    for (const auto &v : events) {
+        // Each stored event ends with ,"seq":N} and the next starts right after a comma.
+        const QByteArray tail = ",\"seq\":" + QByteArray::number(v.toObject().value("seq"_L1).toInteger()) + '}';
+        const qsizetype end = body.indexOf(tail, from) + tail.size();
+        out << QString::fromUtf8(body.mid(from, end - from));
+        from = end + 1;
+    }
+    return out;
+}
+} // namespace
+
+void tst_WsHub::eventsFramingPlainClient()
+{
+    // What the ActionFlows dashboard does: new WebSocket('ws://host:3001/ws').
+    auto d = start();
+    QVERIFY(d);
+    WsClient plain, other;
+    plain.bare = other.bare = true;
+    plain.socket.open(wsUrl(*d));
+    other.socket.open(wsUrl(*d));
+    QTRY_COMPARE(d->ws()->clientCount(), 2);
+    QVERIFY(plain.roundTrip());
+    // Nothing on connect: the first frame is the answer to our ping.
+    QCOMPARE(plain.objects.size(), 1);
+    QCOMPARE(plain.objects.first().value("type"_L1).toString(), u"pong"_s);
+
+    QCOMPARE(postEvent(*d, u"sess-a"_s, u"step:spawned"_s), 1);
+    QCOMPARE(postEvent(*d, u"sess-b"_s, u"chain:compiled"_s), 1);
+    QCOMPARE(postEvent(*d, u"sess-a"_s, u"step:completed"_s), 2);
+    QVERIFY(sync(*d, plain));
+    QVERIFY(sync(*d, other));
+    QCOMPARE(plain.count(u"event"_s), 3);
+    QStringList got;
+    for (qsizetype i = 0; i < plain.objects.size(); ++i) {
+        const QJsonObject o = plain.objects.at(i);
+        if (!plain.isEvent(o))
+            continue;
+        // Top level, as the dashboard checks: type, sessionId, timestamp; plus eventId, seq.
+        QVERIFY(o.value("type"_L1).isString());
+        QVERIFY(o.value("sessionId"_L1).isString());
+        QCOMPARE(o.value("timestamp"_L1).toString(), u"2026-11-25T21:04:17.123Z"_s);
+        QVERIFY(o.value("eventId"_L1).toString().startsWith("evt-"_L1));
+        QVERIFY(o.value("seq"_L1).isDouble());
+        QVERIFY(!o.contains("payload"_L1));
+        got << plain.frames.at(i);
+    }
+    QCOMPARE(plain.seqs(u"sess-a"_s), (QList<qint64>{1, 2}));
+    QCOMPARE(plain.events().at(0).value("type"_L1).toString(), u"step:spawned"_s);
+    QCOMPARE(plain.events().at(1).value("type"_L1).toString(), u"chain:compiled"_s);
+    // Each frame is the stored event, byte for byte (what GET /api/events returns for
+    // it), and every client got the very same text.
+    const QStringList a = storedEventTexts(http(m_nam, "GET", apiUrl(*d, u"/api/events/sess-a"_s)).body);
+    const QStringList b = storedEventTexts(http(m_nam, "GET", apiUrl(*d, u"/api/events/sess-b"_s)).body);
+    QCOMPARE(got, (QStringList{a.at(0), b.at(0), a.at(1)}));
+    QStringList otherGot;
+    for (const QString &f : std::as_const(other.frames)) {
+        if (!isServerType(parse(f).value("type"_L1).toString()))
+            otherGot << f;
+    }
+    QCOMPARE(otherGot, got);
+
+    // Events that the client posts with fields of its own keep them, verbatim.
+    const QByteArray odd = R"({"timestamp":"2026-11-25T21:04:17Z","sessionId":"sess-a","type":"x:y","payload":{"n":[1,2.5,"\u00e9"]}})";
+    QCOMPARE(http(m_nam, "POST", apiUrl(*d, u"/api/events"_s), odd).status, 201);
+    expect(*d);
+    QVERIFY(sync(*d, plain));
+    const QString last = plain.frames.at(plain.frames.size() - 2); // before the pong
+    QVERIFY2(last.startsWith(QString::fromUtf8(odd.chopped(1))), qPrintable(last));
+    QVERIFY(last.endsWith(",\"seq\":3}"_L1));
+}
+
+void tst_WsHub::eventsFramingEveryFrameNamesSessionAndTime()
+{
+    auto d = start();
+    QVERIFY(d);
+    QVERIFY(createSession(*d, u"sess-f"_s));
+    for (int i = 1; i <= 3; ++i)
+        QCOMPARE(postEvent(*d, u"sess-f"_s), i);
+    WsClient c, envelope;
+    QVERIFY(connectClient(c, *d, {}, Framing::Events));
+    QVERIFY(connectClient(envelope, *d)); // a firehose in envelope framing alongside
+
+    // Subscription with replay: the confirmation, then the stored events, bare.
+    QVERIFY(c.subscribe(u"sess-f"_s, 1));
+    QVERIFY(c.subscribe(u"*"_s));
+    QTRY_COMPARE(c.seqs(u"sess-f"_s), (QList<qint64>{2, 3}));
+    const QJsonObject confirmed = c.ofType(u"subscription_confirmed"_s).first();
+    QCOMPARE(sorted(confirmed.keys()), (QStringList{u"sessionId"_s, u"timestamp"_s, u"type"_s}));
+    QCOMPARE(confirmed.value("sessionId"_L1).toString(), u"sess-f"_s);
+    QCOMPARE(c.ofType(u"subscription_confirmed"_s).last().value("sessionId"_L1).toString(), u"*"_s);
+
+    // A command and its ack.
+    const auto r = http(m_nam, "POST", apiUrl(*d, u"/api/sessions/sess-f/commands"_s),
+                        R"({"type":"pause","payload":{"why":"t"}})");
+    QCOMPARE(r.status, 201);
+    expect(*d);
+    const QString commandId = r.json().value("commandId"_L1).toString();
+    QCOMPARE(http(m_nam, "POST", apiUrl(*d, u"/api/commands/"_s + commandId + u"/ack"_s), R"({"result":"ok"})").status,
+             200);
+    expect(*d);
+    // An ack for a command no one knows names no session: envelope clients get it as
+    // before, events-framing clients (every frame names a session) do not.
+    QCOMPARE(http(m_nam, "POST", apiUrl(*d, u"/api/commands/cmd-unknown/ack"_s)).status, 200);
+    expect(*d);
+    QVERIFY(sync(*d, c));
+    QVERIFY(sync(*d, envelope));
+    const QJsonObject cmd = c.ofType(u"command"_s).first();
+    QCOMPARE(sorted(cmd.keys()), (QStringList{u"payload"_s, u"sessionId"_s, u"timestamp"_s, u"type"_s}));
+    QCOMPARE(cmd.value("sessionId"_L1).toString(), u"sess-f"_s);
+    QCOMPARE(cmd.value("payload"_L1).toObject(), r.json().value("command"_L1).toObject());
+    QCOMPARE(cmd.value("timestamp"_L1), r.json().value("command"_L1).toObject().value("timestamp"_L1));
+    QCOMPARE(c.count(u"command_ack"_s), 1);
+    const QJsonObject ack = c.ofType(u"command_ack"_s).first();
+    QCOMPARE(ack.value("sessionId"_L1).toString(), u"sess-f"_s);
+    QCOMPARE(ack.value("payload"_L1).toObject().value("commandId"_L1).toString(), commandId);
+    QCOMPARE(envelope.count(u"command_ack"_s), 2);
+    QVERIFY(!envelope.ofType(u"command_ack"_s).last().contains("sessionId"_L1));
+
+    // Errors: about a session (input for an unknown one, a bad afterSeq) name it; one
+    // about no session (not JSON) need not. The connection stays.
+    c.send({{"type"_L1, "input"_L1}, {"sessionId"_L1, "sess-none"_L1}, {"payload"_L1, "hi"_L1}});
+    c.send({{"type"_L1, "subscribe"_L1}, {"sessionId"_L1, "sess-f"_L1}, {"afterSeq"_L1, -1}});
+    c.socket.sendTextMessage(u"not json"_s);
+    QTRY_COMPARE(c.count(u"error"_s), 3);
+    QVERIFY(sync(*d, c));
+    QCOMPARE(c.socket.state(), QAbstractSocket::ConnectedState);
+    // (With Redis the input's answer comes later than the others: order is not checked.)
+    QMap<QString, QString> errors; // sessionId ("" none) -> message
+    for (const QJsonObject &e : c.ofType(u"error"_s))
+        errors.insert(e.value("sessionId"_L1).toString(), e.value("payload"_L1).toString());
+    QCOMPARE(errors.keys(), (QStringList{QString(), u"sess-f"_s, u"sess-none"_s}));
+    QVERIFY(errors.value(u"sess-none"_s).contains("not found"_L1));
+    QVERIFY(errors.value(u"sess-f"_s).contains("afterSeq"_L1));
+    // input still queues, unsubscribe still stops delivery.
+    c.send({{"type"_L1, "input"_L1}, {"sessionId"_L1, "sess-f"_L1}, {"payload"_L1, "go"_L1}});
+    c.send({{"type"_L1, "unsubscribe"_L1}, {"sessionId"_L1, "*"_L1}});
+    c.send({{"type"_L1, "unsubscribe"_L1}, {"sessionId"_L1, "sess-f"_L1}});
+    QVERIFY(sync(*d, c));
+    QCOMPARE(http(m_nam, "GET", apiUrl(*d, u"/api/sessions/sess-f/input"_s)).json().value("count"_L1).toInt(), 1);
+    QCOMPARE(postEvent(*d, u"sess-f"_s), 4);
+    QVERIFY(sync(*d, c));
+    QCOMPARE(c.seqs(u"sess-f"_s), (QList<qint64>{2, 3}));
+
+    // Every server frame carries type, sessionId and timestamp, but pong and errors
+    // about no session.
+    QVERIFY(c.objects.size() >= 10);
+    for (const QJsonObject &o : std::as_const(c.objects)) {
+        const QString type = o.value("type"_L1).toString();
+        QVERIFY2(!type.isEmpty(), qPrintable(compact(o)));
+        if (type == "pong"_L1 || (type == "error"_L1 && !o.contains("sessionId"_L1)))
+            continue;
+        QVERIFY2(Afw::isValidId(o.value("sessionId"_L1).toString()) || o.value("sessionId"_L1) == "*"_L1,
+                 qPrintable(compact(o)));
+        // An event's own timestamp is the client's (any ISO-8601); the server's are UTC ms.
+        QVERIFY2(c.isEvent(o) ? Afw::parseIsoTimestamp(o.value("timestamp"_L1).toString()).has_value()
+                              : isIso(o.value("timestamp"_L1)),
+                 qPrintable(compact(o)));
+    }
+}
+
+void tst_WsHub::eventsFramingExplicitQuery()
+{
+    // ?framing=events is the default spelled out; other query items do not matter.
+    auto d = start();
+    QVERIFY(d);
+    WsClient c;
+    QVERIFY(connectClient(c, *d, u"framing=events&x=1"_s, Framing::Events));
+    QCOMPARE(c.objects.size(), 1); // the pong
+    QCOMPARE(postEvent(*d, u"sess-q"_s), 1);
+    QVERIFY(sync(*d, c));
+    QCOMPARE(c.events().size(), 1);
+    QCOMPARE(c.objects.at(1).value("seq"_L1).toInteger(), 1);
+}
+
+void tst_WsHub::unknownFramingRefused()
+{
+    auto d = start();
+    QVERIFY(d);
+    WsClient c;
+    QSignalSpy disconnected(&c.socket, &QWebSocket::disconnected);
+    c.socket.open(wsUrl(*d, u"framing=xml"_s));
+    QVERIFY(disconnected.wait(kWaitMs));
+    QCOMPARE(c.socket.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+    QCOMPARE(c.objects.size(), 1);
+    QCOMPARE(c.objects.first().value("type"_L1).toString(), u"error"_s);
+    QVERIFY(c.objects.first().value("payload"_L1).toString().contains("framing=envelope"_L1));
+    QCOMPARE(d->ws()->clientCount(), 0);
+    // Nothing changed: the next client is served.
+    WsClient ok;
+    QVERIFY(connectClient(ok, *d));
+    QCOMPARE(d->ws()->clientCount(), 1);
+}
+
+void tst_WsHub::envelopeViaSubprotocolAndQueryIsTodaysProtocol()
+{
+    // The same script on a client of each way to ask for the envelope: the frames are
+    // today's (v1) and the same but for clientId and timestamps.
+    auto d = start();
+    QVERIFY(d);
+    QVERIFY(createSession(*d, u"sess-e"_s));
+    QCOMPARE(postEvent(*d, u"sess-e"_s), 1);
+    WsClient query, subprotocol, both;
+    QVERIFY(connectClient(query, *d));
+    QVERIFY(connectClient(subprotocol, *d, {}, Framing::EnvelopeSubprotocol));
+    // The subprotocol wins over a framing=events asked for at the same time.
+    QVERIFY(connectClient(both, *d, u"framing=events"_s, Framing::EnvelopeSubprotocol));
+    for (WsClient *c : {&query, &subprotocol, &both}) {
+        QVERIFY(c->subscribe(u"sess-e"_s, 0));
+        QTRY_COMPARE(c->seqs(u"sess-e"_s), QList<qint64>{1});
+        c->send({{"type"_L1, "input"_L1}, {"sessionId"_L1, "sess-none"_L1}, {"payload"_L1, "hi"_L1}});
+        QTRY_COMPARE(c->count(u"error"_s), 1);
+    }
+    QCOMPARE(postEvent(*d, u"sess-e"_s), 2);
+    const auto r = http(m_nam, "POST", apiUrl(*d, u"/api/sessions/sess-e/commands"_s), R"({"type":"skip"})");
+    QCOMPARE(r.status, 201);
+    expect(*d);
+    QVERIFY(sync(*d, query));
+    QVERIFY(sync(*d, subprotocol));
+    QVERIFY(sync(*d, both));
+
+    const auto normalised = [](const WsClient &c) {
+        QStringList out;
+        for (QJsonObject o : c.objects) {
+            o.remove("timestamp"_L1);
+            QJsonObject payload = o.value("payload"_L1).toObject();
+            if (payload.contains("clientId"_L1)) {
+                payload.remove("clientId"_L1);
+                o.insert("payload"_L1, payload);
+            }
+            o.remove("clientId"_L1);
+            out << compact(o);
+        }
+        return out;
+    };
+    QCOMPARE(normalised(subprotocol), normalised(query));
+    QCOMPARE(normalised(both), normalised(query));
+    // v1's frames, key for key.
+    const QList<QJsonObject> &f = query.objects;
+    QCOMPARE(sorted(f.at(0).keys()), (QStringList{u"payload"_s, u"type"_s}));          // hello
+    QCOMPARE(f.at(0).value("type"_L1).toString(), u"subscription_confirmed"_s);
+    QCOMPARE(sorted(f.at(1).keys()), (QStringList{u"payload"_s, u"sessionId"_s, u"type"_s})); // subscribed
+    QCOMPARE(sorted(f.at(2).keys()), (QStringList{u"payload"_s, u"sessionId"_s, u"type"_s})); // event
+    QCOMPARE(f.at(2).value("type"_L1).toString(), u"event"_s);
+    QCOMPARE(sorted(f.at(3).keys()), (QStringList{u"payload"_s, u"type"_s}));          // error
+    QCOMPARE(f.at(3).value("type"_L1).toString(), u"error"_s);
+    const QJsonObject command = query.ofType(u"command"_s).first();
+    QCOMPARE(sorted(command.keys()), (QStringList{u"payload"_s, u"sessionId"_s, u"type"_s}));
+    QCOMPARE(command.value("payload"_L1).toObject(), r.json().value("command"_L1).toObject());
+    QCOMPARE(sorted(query.ofType(u"pong"_s).first().keys()), (QStringList{u"clientId"_s, u"timestamp"_s, u"type"_s}));
 }
 
 QTEST_GUILESS_MAIN(tst_WsHub)

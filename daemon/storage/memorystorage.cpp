@@ -144,12 +144,7 @@ QFuture<Result<QList<SessionRow>>> MemoryStorage::listSessions(const SessionFilt
             continue;
         if (!filter.user.isEmpty() && s.user != filter.user)
             continue;
-        QSet<QString> ids = alive(e->events) ? e->chainIds : QSet<QString>{};
-        if (alive(e->chains)) {
-            for (const Chain &c : std::as_const(e->chains.value))
-                ids.insert(c.id);
-        }
-        rows.append({s, int(ids.size())});
+        rows.append({s, 0, std::nullopt});
     }
     std::sort(rows.begin(), rows.end(), [](const SessionRow &a, const SessionRow &b) {
         return a.session.startedAtMs != b.session.startedAtMs
@@ -158,6 +153,17 @@ QFuture<Result<QList<SessionRow>>> MemoryStorage::listSessions(const SessionFilt
     });
     if (filter.limit >= 0 && rows.size() > filter.limit)
         rows.resize(filter.limit);
+    if (filter.withChains) {
+        // Only the rows listed are folded; nothing expires between the two loops.
+        for (SessionRow &row : rows) {
+            if (Entry *e = find(row.session.id)) {
+                const ChainFold fold = foldOf(*e);
+                row.chainsCount = int(fold.chains().size());
+                if (const Chain *current = fold.currentChain())
+                    row.currentChain = *current;
+            }
+        }
+    }
     return ready(rows);
 }
 
@@ -174,26 +180,43 @@ AddedEvent MemoryStorage::append(const IncomingEvent &in)
     if (list.size() > m_limits.maxEventsPerSession)
         list.remove(0, list.size() - m_limits.maxEventsPerSession);
     e.events.expiresAt = deadline;
-    if (const QString chainId = chainIdOf(in, seq); !chainId.isEmpty())
-        e.chainIds.insert(chainId);
 
-    // Session records follow events (API.md): created by session:started, ended by
-    // session:ended; any event keeps an existing session alive.
-    bool sessionChangedNow = false;
-    if (e.session.expiresAt < 0) {
-        if (auto s = sessionFromStartedEvent(in)) {
-            e.session.value = *s;
-            sessionChangedNow = true;
-        }
-    } else {
+    // Session records follow events (API.md): an event for an unknown session creates
+    // it (v1.1), session:ended ends it; any event keeps the session alive.
+    bool sessionChangedNow = true;
+    if (e.session.expiresAt < 0)
+        e.session.value = sessionFromEvent(in);
+    else
         sessionChangedNow = applySessionEvent(e.session.value, in);
-    }
-    if (e.session.expiresAt >= 0 || sessionChangedNow)
-        e.session.expiresAt = deadline;
+    e.session.expiresAt = deadline;
     Q_EMIT eventAdded(in.sessionId, seq, list.last().json);
     if (sessionChangedNow)
         Q_EMIT sessionChanged(in.sessionId);
     return {stamped.eventId, seq};
+}
+
+ChainFold MemoryStorage::foldOf(Entry &e)
+{
+    // The kept fold goes on where it stopped while the event it stopped at is still
+    // stored: the very bytes (implicitly shared, so this is identity, not equality).
+    // Otherwise (expired, deleted and re-created, more new events than the cap) it is
+    // folded anew from the stored events. Past the cap a kept fold has seen events that
+    // are no longer stored; it keeps what they said.
+    FoldState &st = e.fold;
+    static const QList<StoredEvent> none;
+    const QList<StoredEvent> &list = e.events.expiresAt >= 0 ? e.events.value : none;
+    const qsizetype at = list.isEmpty() ? -1 : st.lastSeq - list.first().seq;
+    if (st.lastSeq > 0 && at >= 0 && at < list.size() && !st.last.isNull()
+        && list.at(at).json.constData() == st.last.constData()) {
+        st.extend(list, at + 1);
+    } else {
+        st = {};
+        st.extend(list);
+    }
+    ChainFold out = st.fold;
+    if (e.chains.expiresAt >= 0)
+        out.mergeStored(e.chains.value);
+    return out;
 }
 
 QFuture<Result<AddedEvent>> MemoryStorage::addEvent(const IncomingEvent &event)
@@ -266,6 +289,12 @@ QFuture<Result<QList<Chain>>> MemoryStorage::storedChains(const QString &session
     if (!e || e->chains.expiresAt < 0)
         return ready(QList<Chain>{});
     return ready(e->chains.value);
+}
+
+QFuture<Result<ChainFold>> MemoryStorage::chains(const QString &sessionId)
+{
+    Entry *e = find(sessionId);
+    return ready(e ? foldOf(*e) : ChainFold{});
 }
 
 QFuture<Result<bool>> MemoryStorage::queueCommand(const QString &sessionId, const Command &c)

@@ -3,7 +3,6 @@
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QSet>
 #include <QTimer>
 
 #include "storage.h"
@@ -35,6 +34,7 @@ public:
 
     QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) override;
     QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) override;
+    QFuture<Result<ChainFold>> chains(const QString &sessionId) override;
 
     QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
     QFuture<Result<QList<QByteArray>>> takeCommands(const QString &sessionId, bool peek) override;
@@ -61,7 +61,7 @@ private:
         Part<QList<Chain>> chains;
         Part<QList<QByteArray>> commands;
         Part<QList<QByteArray>> inputs;
-        QSet<QString> chainIds; // chains named by events, for the listing's chainsCount
+        FoldState fold; // the events folded so far (chains())
     };
 
     qint64 now() const { return m_clock.elapsed(); }
@@ -72,6 +72,7 @@ private:
     Entry *find(const QString &id); // expired parts cleared, nullptr when nothing is left
     bool hasSession(const QString &id);
     AddedEvent append(const IncomingEvent &e);
+    ChainFold foldOf(Entry &e);
     void sweep();
 
     StorageLimits m_limits;

@@ -11,11 +11,11 @@
 
 namespace Afw::RedisScripts {
 
-// KEYS: events, seq, session, index, chainids
+// KEYS: events, seq, session, index
 // ARGV: event bytes without `,"seq":N}`, cap, ttl ms, channel, sessionId,
-//       session JSON to create ("" unless session:started), startedAt ms,
-//       the chain the event names ("" none, "=seq" for chain-<seq>: '=' is never in an
-//       id), "1" to return the session (session:* events), ISO now
+//       the session JSON to create when there is none (an event for an unknown session
+//       creates it, API.md v1.1; SET NX: exactly one of concurrent posters creates it),
+//       its startedAt ms, "1" to return the session (session:* events), ISO now
 // Returns {seq, created (0/1), current session JSON or nil}.
 inline constexpr char addEvent[] = R"LUA(
 local seq = redis.call('INCR', KEYS[2])
@@ -25,25 +25,17 @@ local ev = ARGV[1] .. ',"seq":' .. seq .. '}'
 redis.call('RPUSH', KEYS[1], ev)
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 redis.call('PEXPIRE', KEYS[1], ttl)
-if ARGV[8] ~= '' then
-  local chain = ARGV[8]
-  if chain == '=seq' then chain = 'chain-' .. seq end
-  redis.call('SADD', KEYS[5], chain)
-  redis.call('PEXPIRE', KEYS[5], ttl)
-end
 local created = 0
-if ARGV[6] ~= '' and redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ttl) then
+if redis.call('SET', KEYS[3], ARGV[6], 'NX', 'PX', ttl) then
   created = 1
   redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
 end
 local current = false
-if created == 0 then
-  if redis.call('PEXPIRE', KEYS[3], ttl) == 1 and ARGV[9] == '1' then
-    current = redis.call('GET', KEYS[3])
-  end
+if created == 0 and redis.call('PEXPIRE', KEYS[3], ttl) == 1 and ARGV[8] == '1' then
+  current = redis.call('GET', KEYS[3])
 end
 redis.call('PUBLISH', ARGV[4],
-  '{"sessionId":"' .. ARGV[5] .. '","event":' .. ev .. ',"timestamp":"' .. ARGV[10] .. '"}')
+  '{"sessionId":"' .. ARGV[5] .. '","event":' .. ev .. ',"timestamp":"' .. ARGV[9] .. '"}')
 return {seq, created, current}
 )LUA";
 
@@ -86,8 +78,7 @@ return 1
 
 // One page of the session index, newest first, pruned of ids whose session expired.
 // KEYS: index. ARGV: prefix, start, count.
-// Returns {removed, idsRead, id1, json1, chainsCount1, 0, id2, ...}: chainsCount is the
-// number of distinct chain ids, named by events or stored.
+// Returns {removed, idsRead, id1, json1, id2, json2, ...}.
 inline constexpr char listPage[] = R"LUA(
 local p = ARGV[1]
 local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[2], tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1)
@@ -98,17 +89,6 @@ for _, id in ipairs(ids) do
   if s then
     out[#out + 1] = id
     out[#out + 1] = s
-    local idsKey = p .. 'chainids:' .. id
-    local n = redis.call('SCARD', idsKey)
-    for _, c in ipairs(redis.call('LRANGE', p .. 'chains:' .. id, 0, -1)) do
-      local ok, o = pcall(cjson.decode, c)
-      if not (ok and type(o) == 'table' and type(o.id) == 'string'
-              and redis.call('SISMEMBER', idsKey, o.id) == 1) then
-        n = n + 1
-      end
-    end
-    out[#out + 1] = n
-    out[#out + 1] = 0
   else
     redis.call('ZREM', KEYS[1], id)
     removed = removed + 1
@@ -116,6 +96,27 @@ for _, id in ipairs(ids) do
 end
 out[1] = removed
 return out
+)LUA";
+
+// What a kept fold of a session's events (RedisStorage::chains) needs to catch up.
+// KEYS: events, chains. ARGV: the last seq folded (0: none), SHA1 (hex) of that event's
+// bytes. Returns {1, the events after it, stored chains} while that event is still
+// stored as it was folded (the fold goes on), else {0, every event, stored chains}
+// (folded anew: expired, deleted and re-created, more new events than the cap, or seqs
+// that are not consecutive, written by someone else).
+inline constexpr char foldDelta[] = R"LUA(
+local chains = redis.call('LRANGE', KEYS[2], 0, -1)
+local n = redis.call('LLEN', KEYS[1])
+local after = tonumber(ARGV[1])
+if n > 0 and after > 0 then
+  local first = tonumber(string.match(redis.call('LINDEX', KEYS[1], 0), ',"seq":(%d+)}$'))
+  local last = tonumber(string.match(redis.call('LINDEX', KEYS[1], -1), ',"seq":(%d+)}$'))
+  if first and last and last - first == n - 1 and after >= first and after <= last
+     and redis.sha1hex(redis.call('LINDEX', KEYS[1], after - first)) == ARGV[2] then
+    return {1, redis.call('LRANGE', KEYS[1], after - first + 1, -1), chains}
+  end
+end
+return {0, redis.call('LRANGE', KEYS[1], 0, -1), chains}
 )LUA";
 
 // KEYS: session, chains, chain. ARGV: chain JSON, chain id, ttl ms.

@@ -138,7 +138,7 @@ RedisStorage::RedisStorage(const Redis::RedisUrl &url, const QString &prefix,
                  script(RedisScripts::listPage),      script(RedisScripts::addChain),
                  script(RedisScripts::enqueue),       script(RedisScripts::drain),
                  script(RedisScripts::ack),           script(RedisScripts::ttl),
-                 script(RedisScripts::eventsAfter)};
+                 script(RedisScripts::eventsAfter),   script(RedisScripts::foldDelta)};
 
     m_client = new Redis::Client(url, options, this);
     m_subscriber = new Redis::Subscriber(url, options, this);
@@ -219,7 +219,7 @@ void RedisStorage::onConnected()
     for (const Script *s : {&m_scripts.addEvent, &m_scripts.createSession, &m_scripts.casSession,
                             &m_scripts.deleteSession, &m_scripts.listPage, &m_scripts.addChain,
                             &m_scripts.enqueue, &m_scripts.drain, &m_scripts.ack, &m_scripts.ttl,
-                            &m_scripts.eventsAfter}) {
+                            &m_scripts.eventsAfter, &m_scripts.foldDelta}) {
         call({QByteArrayLiteral("SCRIPT"), QByteArrayLiteral("LOAD"), QByteArray(s->body)},
              [this](const Reply &r) { errorOf(r, "SCRIPT LOAD"); });
     }
@@ -278,7 +278,7 @@ QFuture<Result<CreatedSession>> RedisStorage::createSession(const Session &sessi
         return unavailable<CreatedSession>();
     Promise<CreatedSession> p;
     eval(m_scripts.createSession, {key("sessions", session.id), m_prefix + "session-index"},
-         {compact(session.toJson()), num(m_limits.sessionTtlMs), num(session.startedAtMs),
+         {session.toJsonBytes(), num(m_limits.sessionTtlMs), num(session.startedAtMs),
           session.id.toUtf8()},
          [this, p, session](const Reply &r) {
              if (const StorageError e = errorOf(r, "createSession"); e.code != StorageError::None)
@@ -346,7 +346,7 @@ void RedisStorage::casSession(const QString &id, const QByteArray &current, Sess
         return done(r);
     }
     eval(m_scripts.casSession, {key("sessions", id)},
-         {current, compact(s.toJson()), num(m_limits.sessionTtlMs)},
+         {current, s.toJsonBytes(), num(m_limits.sessionTtlMs)},
          [=, this](const Reply &r) {
              if (const StorageError e = errorOf(r, op); e.code != StorageError::None)
                  return done(Result<Session>::fail(e.code, e.message));
@@ -394,6 +394,7 @@ QFuture<Result<bool>> RedisStorage::deleteSession(const QString &id)
                  return p.fail(e);
              if (r.integer == 0)
                  return p.fail({StorageError::NotFound, {}});
+             m_folds.remove(id);
              Q_EMIT sessionChanged(id);
              p.ok(true);
          });
@@ -430,7 +431,7 @@ void RedisStorage::listPage(const SessionFilter &filter, qint64 start,
                                                               QStringLiteral("bad listing reply")));
              const qint64 removed = el.at(0).integer;
              const qint64 read = el.at(1).integer;
-             for (qsizetype i = 2; i + 3 < el.size(); i += 4) {
+             for (qsizetype i = 2; i + 1 < el.size(); i += 2) {
                  const auto s = Session::fromJson(QJsonDocument::fromJson(el.at(i + 1).str).object());
                  if (!s) {
                      qCWarning(lcStorage).noquote()
@@ -442,12 +443,14 @@ void RedisStorage::listPage(const SessionFilter &filter, qint64 start,
                      continue;
                  if (!filter.user.isEmpty() && s->user != filter.user)
                      continue;
-                 rows->append({*s, int(el.at(i + 2).integer + el.at(i + 3).integer)});
+                 rows->append({*s, 0, std::nullopt});
                  if (filter.limit >= 0 && rows->size() >= filter.limit)
                      break;
              }
              const bool full = filter.limit >= 0 && rows->size() >= filter.limit;
              if (full || read < pageSize) {
+                 if (filter.withChains)
+                     return foldRows(rows, done);
                  Result<QList<SessionRow>> ok;
                  ok.value = std::move(*rows);
                  return done(std::move(ok));
@@ -456,33 +459,113 @@ void RedisStorage::listPage(const SessionFilter &filter, qint64 start,
          });
 }
 
-// ---------------------------------------------------------------- events
-
-namespace {
-// The chain an event names, for the chainids set (see the addEvent script).
-QByteArray chainArg(const IncomingEvent &event)
+void RedisStorage::foldRows(std::shared_ptr<QList<SessionRow>> rows,
+                            std::function<void(Result<QList<SessionRow>>)> done)
 {
-    if (const QString named = namedChainId(event); !named.isEmpty())
-        return named.toUtf8();
-    return event.type == QLatin1String("chain:compiled") ? QByteArrayLiteral("=seq") : QByteArray();
+    // One foldDelta per row, all sent at once (pipelined): one round trip of latency.
+    struct Pending
+    {
+        qsizetype left = 0;
+        StorageError error;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->left = rows->size();
+    if (rows->isEmpty()) {
+        Result<QList<SessionRow>> ok;
+        return done(std::move(ok));
+    }
+    for (qsizetype i = 0; i < rows->size(); ++i) {
+        foldChains(rows->at(i).session.id, [rows, i, pending, done](const Result<ChainFold> &r) {
+            if (!r.ok() && pending->error.code == StorageError::None)
+                pending->error = r.error;
+            if (r.ok()) {
+                SessionRow &row = (*rows)[i];
+                row.chainsCount = int(r.value.chains().size());
+                if (const Chain *current = r.value.currentChain())
+                    row.currentChain = *current;
+            }
+            if (--pending->left > 0)
+                return;
+            if (pending->error.code != StorageError::None)
+                return done(
+                    Result<QList<SessionRow>>::fail(pending->error.code, pending->error.message));
+            Result<QList<SessionRow>> ok;
+            ok.value = std::move(*rows);
+            done(std::move(ok));
+        });
+    }
 }
-} // namespace
+
+QFuture<Result<ChainFold>> RedisStorage::chains(const QString &sessionId)
+{
+    if (!m_available)
+        return unavailable<ChainFold>();
+    Promise<ChainFold> p;
+    foldChains(sessionId, [p](Result<ChainFold> r) { p.resolve(std::move(r)); });
+    return p.future();
+}
+
+void RedisStorage::foldChains(const QString &sessionId, std::function<void(Result<ChainFold>)> done)
+{
+    const std::shared_ptr<FoldState> kept = m_folds.value(sessionId);
+    const qint64 after = kept ? kept->lastSeq : 0;
+    const QByteArray sha = kept && after > 0
+                               ? QCryptographicHash::hash(kept->last, QCryptographicHash::Sha1).toHex()
+                               : QByteArray();
+    eval(m_scripts.foldDelta, {key("events", sessionId), key("chains", sessionId)}, {num(after), sha},
+         [this, sessionId, kept, done = std::move(done)](const Reply &r) {
+             if (const StorageError e = errorOf(r, "chains"); e.code != StorageError::None)
+                 return done(Result<ChainFold>::fail(e.code, e.message));
+             if (r.elements.size() != 3)
+                 return done(Result<ChainFold>::fail(StorageError::BadData,
+                                                     QStringLiteral("bad chains reply")));
+             QList<StoredEvent> events;
+             events.reserve(r.elements.at(1).elements.size());
+             for (const Reply &e : r.elements.at(1).elements)
+                 events.append({seqOf(e.str), 0, e.str});
+             // Replies come in request order: an earlier reply may have moved `kept` on
+             // already, past some of these events.
+             std::shared_ptr<FoldState> st = kept;
+             qsizetype from = 0;
+             if (r.elements.at(0).integer == 1 && st) {
+                 while (from < events.size() && events.at(from).seq <= st->lastSeq)
+                     ++from;
+             } else {
+                 st = std::make_shared<FoldState>();
+             }
+             st->extend(events, from);
+             if (!m_folds.contains(sessionId) && m_folds.size() >= kMaxFolds)
+                 m_folds.erase(m_folds.begin()); // any one: a dropped fold is only folded anew
+             m_folds.insert(sessionId, st);
+             ChainFold out = st->fold;
+             QList<Chain> stored;
+             for (const Reply &c : r.elements.at(2).elements) {
+                 if (auto chain = Chain::fromJson(QJsonDocument::fromJson(c.str).object()))
+                     stored.append(std::move(*chain));
+                 else
+                     qCWarning(lcStorage) << "skipping corrupt chain in" << key("chains", sessionId);
+             }
+             out.mergeStored(stored);
+             Result<ChainFold> ok;
+             ok.value = std::move(out);
+             done(std::move(ok));
+         });
+}
+
+// ---------------------------------------------------------------- events
 
 void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<AddedEvent>)> done)
 {
     const StampedEvent head = stampPrefix(event);
-    QByteArray newSession;
-    if (const auto s = sessionFromStartedEvent(event))
-        newSession = compact(s->toJson());
+    // Sent with every event: whether the session exists is known only inside the script.
+    const Session created = sessionFromEvent(event);
     const bool sessionEvent = event.type == QLatin1String("session:started")
                               || event.type == QLatin1String("session:ended");
     const QString &id = event.sessionId;
     eval(m_scripts.addEvent,
-         {key("events", id), key("seq", id), key("sessions", id), m_prefix + "session-index",
-          key("chainids", id)},
+         {key("events", id), key("seq", id), key("sessions", id), m_prefix + "session-index"},
          {head.json, num(m_limits.maxEventsPerSession), num(m_limits.sessionTtlMs),
-          eventsChannel(), id.toUtf8(), newSession, num(event.timestampMs),
-          chainArg(event),
+          eventsChannel(), id.toUtf8(), created.toJsonBytes(), num(created.startedAtMs),
           sessionEvent ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), nowIso().toUtf8()},
          [this, event, eventId = head.eventId, done = std::move(done)](const Reply &r) {
              if (const StorageError e = errorOf(r, "addEvent"); e.code != StorageError::None)

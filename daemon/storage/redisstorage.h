@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QHash>
 #include <QPromise>
 #include <QSet>
 
@@ -17,11 +18,14 @@ namespace Afw {
  * The storage contract on Redis, in the key layout of shared/API.md ("Redis layout"),
  * so several daemons (and the Node original) can share one server.
  *
- * Keys beyond API.md, both with the session TTL:
- *  - `<prefix>chainids:<id>` set, the chain ids the session's events name (the listing's
- *    chainsCount, with the stored chains' ids);
- *  - `<prefix>command:<commandId>` string, the command's session id (acks name their session);
- *    deleteSession leaves these to expire, it cannot list them cheaply.
+ * Key beyond API.md: `<prefix>command:<commandId>` string with the session TTL, the command's
+ * session id (acks name their session); deleteSession leaves these to expire, it cannot list
+ * them cheaply. (Versions before API v1.1 also kept `<prefix>chainids:<id>` sets for the
+ * listing's chainsCount; that now comes from the fold, the set is no longer written and
+ * deleteSession still removes one an older version left.)
+ *
+ * chains() keeps the last folds (at most kMaxFolds) in this instance and extends them with
+ * the newer events only (the foldDelta script checks the fold still matches what is stored).
  * Pub/sub: `<prefix>events` carries `{"sessionId","event","timestamp"}`; `<prefix>commands`
  * carries `{"kind":"command"|"input"|"ack","sessionId",["commandId",]"payload"}`.
  *
@@ -63,6 +67,7 @@ public:
 
     QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) override;
     QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) override;
+    QFuture<Result<ChainFold>> chains(const QString &sessionId) override;
 
     QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
     QFuture<Result<QList<QByteArray>>> takeCommands(const QString &sessionId, bool peek) override;
@@ -85,8 +90,9 @@ private:
     struct Scripts
     {
         Script addEvent, createSession, casSession, deleteSession, listPage, addChain, enqueue,
-            drain, ack, ttl, eventsAfter;
+            drain, ack, ttl, eventsAfter, foldDelta;
     };
+    static constexpr qsizetype kMaxFolds = 2048;
     using Callback = std::function<void(const Redis::Reply &)>;
     using SessionEdit = std::function<bool(Session &)>; // false: nothing to write
     using SessionDone = std::function<void(Result<Session>)>;
@@ -113,6 +119,9 @@ private:
                   std::shared_ptr<QList<SessionRow>> rows,
                   std::function<void(Result<QList<SessionRow>>)> done);
     void addOne(const IncomingEvent &event, std::function<void(Result<AddedEvent>)> done);
+    void foldChains(const QString &sessionId, std::function<void(Result<ChainFold>)> done);
+    void foldRows(std::shared_ptr<QList<SessionRow>> rows,
+                  std::function<void(Result<QList<SessionRow>>)> done);
     QFuture<Result<bool>> enqueue(const QString &sessionId, const char *part,
                                   const QByteArray &json, const char *kind, const QString &commandId);
     QFuture<Result<QList<QByteArray>>> take(const QString &sessionId, const char *part, bool peek);
@@ -123,6 +132,7 @@ private:
     Redis::Client *m_client = nullptr;
     Redis::Subscriber *m_subscriber = nullptr;
     QSet<QByteArray> m_subscribed;
+    QHash<QString, std::shared_ptr<FoldState>> m_folds; // chains(): kept folds by session id
     bool m_available = false;
     bool m_dying = false;
     QString m_lastError;

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "event.h"
+#include "fold.h"
 #include "models.h"
 
 namespace Afw {
@@ -48,12 +49,15 @@ struct SessionFilter
     QString status;
     QString user;
     int limit = 100;
+    bool withChains = true; // fold each row's chains (chainsCount, currentChain)
 };
 
 struct SessionRow
 {
     Session session;
+    // Filled when SessionFilter::withChains: the same chains as chains(id) gives.
     int chainsCount = 0;
+    std::optional<Chain> currentChain;
 };
 
 struct SessionUpdate
@@ -126,6 +130,11 @@ public:
 
     virtual QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) = 0;
     virtual QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) = 0;
+    // The session's chains (API.md "Chains and steps from events"): its stored events
+    // folded, stored chains merged in. The fold is kept between calls and extended with
+    // newer events only, so listing sessions does not fold every event every time. An
+    // unknown session has none.
+    virtual QFuture<Result<ChainFold>> chains(const QString &sessionId) = 0;
 
     // Queues need the session to exist (NotFound otherwise). Drains are atomic.
     virtual QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) = 0;

@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QTest>
 #include <QWebSocket>
+#include <QWebSocketHandshakeOptions>
 
 namespace Afw::Test {
 
@@ -15,18 +16,48 @@ class WsClient : public QObject
 public:
     static constexpr int kWaitMs = 10000;
 
+    // How the client asks for a framing (API.md v1.1, "WebSocket /ws").
+    enum class Framing {
+        EnvelopeQuery,       // /ws?framing=envelope: hello, {"type":"event","payload":...}
+        EnvelopeSubprotocol, // plain /ws, Sec-WebSocket-Protocol: afw.v1: the same
+        Events,              // plain /ws: no hello, bare events (the web dashboard's)
+    };
+
     WsClient()
     {
         connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+            raw.append(text);
             frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
         });
         connect(&socket, &QWebSocket::disconnected, this, [this] { ++disconnects; });
     }
-    // Connected and greeted (the hello frame arrived).
-    bool open(quint16 port)
+
+    static QUrl url(quint16 port, const QString &query = {})
     {
-        socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port)));
-        return QTest::qWaitFor([this] { return count(QStringLiteral("subscription_confirmed")) >= 1; }, kWaitMs);
+        QUrl u(QStringLiteral("ws://127.0.0.1:%1/ws").arg(port));
+        if (!query.isEmpty())
+            u.setQuery(query);
+        return u;
+    }
+
+    // Connected and, in envelope framing, greeted (the hello frame arrived); in events
+    // framing, connected and a ping answered (nothing else is sent on connect).
+    bool open(quint16 port, Framing framing = Framing::EnvelopeQuery, const QString &query = {})
+    {
+        QString q = query;
+        if (framing == Framing::EnvelopeQuery)
+            q = q.isEmpty() ? QStringLiteral("framing=envelope") : q + QStringLiteral("&framing=envelope");
+        if (framing == Framing::EnvelopeSubprotocol) {
+            QWebSocketHandshakeOptions options;
+            options.setSubprotocols({QStringLiteral("afw.v1")});
+            socket.open(url(port, q), options);
+        } else {
+            socket.open(url(port, q));
+        }
+        if (framing != Framing::Events)
+            return QTest::qWaitFor([this] { return count(QStringLiteral("subscription_confirmed")) >= 1; }, kWaitMs);
+        return QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::ConnectedState; }, kWaitMs)
+               && roundTrip();
     }
     qsizetype count(const QString &type, const QString &sessionId = {}) const
     {
@@ -57,6 +88,7 @@ public:
 
     QWebSocket socket;
     QList<QJsonObject> frames;
+    QStringList raw; // the frames as received
     int disconnects = 0;
 };
 
