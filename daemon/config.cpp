@@ -110,6 +110,7 @@ std::optional<Config> Config::load(const QStringList &args, const QProcessEnviro
               qint64(64) * 1024 * 1024, c.wsMaxMessageBytes);
     l.integer(QStringLiteral("AFW_WS_PING_INTERVAL_MS"), e("AFW_WS_PING_INTERVAL_MS"), 100,
               3600 * 1000, c.wsPingIntervalMs);
+    l.integer(QStringLiteral("AFW_WS_FLUSH_MS"), e("AFW_WS_FLUSH_MS"), 0, 1000, c.wsFlushMs);
     l.integer(QStringLiteral("AFW_MAX_CONNECTIONS"), e("AFW_MAX_CONNECTIONS"), 1, 1000000, c.maxConnections);
     l.integer(QStringLiteral("AFW_REQUEST_TIMEOUT_MS"), e("AFW_REQUEST_TIMEOUT_MS"), 100, 3600 * 1000,
               c.requestTimeoutMs);

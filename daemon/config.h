@@ -26,6 +26,7 @@ struct Config
     qint64 wsMaxBacklogBytes = 8 * 1024 * 1024;
     qint64 wsMaxMessageBytes = 1024 * 1024;
     int wsPingIntervalMs = 30000;
+    int wsFlushMs = 10; // WebSocket frames leave in flushes at most this far apart (0: every turn)
     int maxConnections = 16384;    // TCP connections, HTTP and WebSocket together
     int requestTimeoutMs = 30000;  // a request must arrive whole within this
     int idleTimeoutMs = 120000;    // an idle keep-alive connection is closed after this

@@ -308,6 +308,11 @@ quint16 HttpApi::listen(const QString &host, quint16 port)
     return listener->serverPort();
 }
 
+GuardedSocket *HttpApi::socketOf(const QWebSocket *webSocket) const
+{
+    return m_listener ? m_listener->upgraded(webSocket->peerAddress(), webSocket->peerPort()) : nullptr;
+}
+
 void HttpApi::stopListening()
 {
     if (m_listener)

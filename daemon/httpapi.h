@@ -78,6 +78,8 @@ public:
     quint16 listen(const QString &host, quint16 port);
     void stopListening();
     bool isAuthorized(const QHttpServerRequest &request, bool allowQueryKey) const;
+    /** The TCP socket under a WebSocket this server upgraded (nullptr if unknown). */
+    GuardedSocket *socketOf(const QWebSocket *webSocket) const;
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;

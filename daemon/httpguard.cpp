@@ -113,8 +113,9 @@ void GuardedSocket::respond(quint64 slot, std::function<void()> write)
         m_waiting.emplace(slot, std::move(write));
         return;
     }
-    const bool wasOpen = state() == ConnectedState;
-    if (wasOpen)
+    // Every answer that is due now leaves in one send().
+    beginBatch();
+    if (state() == ConnectedState)
         write();
     ++m_nextToWrite;
     while (!m_waiting.empty() && m_waiting.begin()->first == m_nextToWrite) {
@@ -124,10 +125,10 @@ void GuardedSocket::respond(quint64 slot, std::function<void()> write)
             next();
         ++m_nextToWrite;
     }
+    endBatch();
     m_lastActivityMs = HttpListener::nowMs();
     if (state() != ConnectedState)
         return;
-    flush(); // now, not on the next event-loop turn
     if (bytesToWrite() > m_limits.maxUnsentBytes) {
         qCInfo(lcHttp) << "dropping a client that does not read its responses:" << bytesToWrite()
                        << "bytes unsent";
@@ -182,6 +183,9 @@ void GuardedSocket::lingeringClose()
 void GuardedSocket::upgrading()
 {
     m_upgrading = true;
+    m_peer = {peerAddress(), peerPort()};
+    if (m_listener)
+        m_listener->m_upgraded.insert(m_peer, this);
     m_requestStartMs = HttpListener::nowMs();
     setReadBufferSize(std::max(m_limits.readBufferBytes(), m_limits.maxWsMessageBytes + m_limits.maxHeadBytes));
 }
@@ -194,7 +198,33 @@ qint64 GuardedSocket::writeData(const char *data, qint64 size)
         if (m_listener)
             m_listener->unwatch(this);
     }
-    return QTcpSocket::writeData(data, size);
+    if (m_batching) {
+        m_batch.append(data, size);
+        return size;
+    }
+    return writeOut(data, size);
+}
+
+void GuardedSocket::endBatch()
+{
+    m_batching = false;
+    if (!m_batch.isEmpty())
+        writeOut(m_batch.constData(), m_batch.size());
+    m_batch.clear(); // released: an idle connection holds no buffer
+}
+
+qint64 GuardedSocket::writeOut(const char *data, qint64 size)
+{
+    // Behind data Qt already holds, or on a socket that is not connected, Qt's own path
+    // keeps the order and reports the errors.
+    if (bytesToWrite() > 0 || state() != ConnectedState)
+        return QTcpSocket::writeData(data, size);
+    const ssize_t sent = ::send(int(socketDescriptor()), data, size_t(size), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == size)
+        return size;
+    const qint64 taken = sent > 0 ? sent : 0; // EAGAIN, or an error Qt's write will meet too
+    const qint64 rest = QTcpSocket::writeData(data + taken, size - taken);
+    return rest < 0 ? rest : taken + rest;
 }
 
 void GuardedSocket::disconnectFromHost()
@@ -323,9 +353,16 @@ void HttpListener::unwatch(GuardedSocket *socket)
     m_sockets.remove(socket); // a WebSocket now: still counted until it is gone
 }
 
+GuardedSocket *HttpListener::upgraded(const QHostAddress &peer, quint16 peerPort) const
+{
+    return m_upgraded.value({peer, peerPort});
+}
+
 void HttpListener::closed(GuardedSocket *socket)
 {
     m_sockets.remove(socket);
+    if (socket->m_upgrading && m_upgraded.value(socket->m_peer) == socket)
+        m_upgraded.remove(socket->m_peer);
     --m_open;
     m_metrics->setHttpConnections(m_open);
 }

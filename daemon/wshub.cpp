@@ -7,6 +7,7 @@
 #include <QWebSocketHandshakeOptions>
 
 #include "httpapi.h"
+#include "httpguard.h"
 #include "ids.h"
 #include "jsonscan.h"
 #include "logging.h"
@@ -105,6 +106,9 @@ WsHub::WsHub(const Config &config, HttpApi *server, Storage *storage, Metrics *m
     connect(storage, &Storage::commandAcked, this, [this](const QString &sid, const QByteArray &json) {
         broadcastFrames("command_ack", sid, json);
     });
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_flushTimer, &QTimer::timeout, this, &WsHub::flushDirty);
     m_pingTimer.setInterval(config.wsPingIntervalMs);
     connect(&m_pingTimer, &QTimer::timeout, this, &WsHub::pingAll);
     m_pingTimer.start();
@@ -116,6 +120,15 @@ WsHub::~WsHub()
         c->socket->disconnect(this);
         delete c;
     }
+}
+
+WsHub::Subscription *WsHub::Client::find(const QString &sessionId) const
+{
+    for (const auto &s : subs) {
+        if (s->sessionId == sessionId)
+            return s.get();
+    }
+    return nullptr;
 }
 
 void WsHub::accept()
@@ -140,7 +153,9 @@ void WsHub::accept()
         c->socket = socket;
         c->id = QStringLiteral("client-") + QString::number(m_nextId++);
         c->framing = *framing;
+        c->tcp = m_server->socketOf(socket);
         m_clients.insert(socket, c);
+        m_firehose.append(c);
         connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
             if (Client *cl = m_clients.value(socket))
                 onMessage(cl, text);
@@ -180,25 +195,46 @@ void WsHub::refuse(QWebSocket *socket, const QString &message)
 
 void WsHub::remove(QWebSocket *socket)
 {
-    if (Client *c = m_clients.take(socket)) {
+    if (Client *c = m_clients.value(socket)) {
         qCDebug(lcWs) << c->id << "disconnected";
-        delete c;
+        retire(c);
     }
     socket->deleteLater();
-    m_metrics->setWsClients(m_clients.size());
     if (m_closing && m_clients.isEmpty())
         Q_EMIT allClosed();
 }
 
+void WsHub::retire(Client *c)
+{
+    if (c->gone)
+        return;
+    c->gone = true;
+    m_clients.remove(c->socket);
+    m_firehose.removeOne(c);
+    if (c->dirty)
+        m_dirty.removeOne(c); // its frames die with it; a later flush must not reach it
+    c->pending.clear();
+    for (const auto &sub : c->subs) {
+        auto it = m_channels.find(sub->sessionId);
+        if (it != m_channels.end() && (it->removeOne(sub.get()), it->isEmpty()))
+            m_channels.erase(it);
+    }
+    m_metrics->setWsClients(m_clients.size());
+    // Freed on the next turn: the broadcast (or replay) that dropped it still holds it.
+    if (m_retired.empty())
+        QTimer::singleShot(0, this, [this] { m_retired.clear(); });
+    m_retired.emplace_back(c);
+}
+
 void WsHub::onMessage(Client *c, const QString &text)
 {
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &err);
-    if (err.error != QJsonParseError::NoError || !doc.isObject()) {
-        sendError(c, QStringLiteral("expected a JSON object"));
+    QString why;
+    const auto doc = parseJson(text.toUtf8(), &why); // strict, as every REST body
+    if (!doc || !doc->isObject()) {
+        sendError(c, doc ? QStringLiteral("expected a JSON object") : QStringLiteral("invalid JSON: ") + why);
         return;
     }
-    const QJsonObject msg = doc.object();
+    const QJsonObject msg = doc->object();
     const QString type = msg.value(QStringLiteral("type")).toString();
     const QJsonValue sidValue = msg.value(QStringLiteral("sessionId"));
     const QString sid = sidValue.toString();
@@ -229,7 +265,7 @@ void WsHub::onMessage(Client *c, const QString &text)
         return;
     }
     if (type == QLatin1String("unsubscribe")) {
-        c->subs.remove(sid);
+        unsubscribe(c, sid);
         return;
     }
     // input: queued exactly like POST /api/sessions/:id/input
@@ -256,9 +292,22 @@ void WsHub::onMessage(Client *c, const QString &text)
 
 void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64> afterSeq)
 {
-    c->subscribed = true;
-    Subscription &sub = c->subs[sessionId];
-    sub = Subscription{};
+    if (!c->subscribed) {
+        c->subscribed = true;
+        m_firehose.removeOne(c);
+    }
+    Subscription *sub = c->find(sessionId);
+    if (!sub) {
+        c->subs.push_back(std::make_unique<Subscription>());
+        sub = c->subs.back().get();
+        sub->client = c;
+        sub->sessionId = sessionId;
+        m_channels[sessionId].append(sub);
+    } else {
+        sub->lastSeq = 0;
+        sub->replaying = false;
+        sub->held.clear();
+    }
     if (c->framing == Framing::Envelope) {
         const QJsonObject payload{
             {QStringLiteral("clientId"), c->id},
@@ -271,26 +320,20 @@ void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64>
                              {QStringLiteral("sessionId"), sessionId},
                              {QStringLiteral("timestamp"), nowIso()}}));
     }
-    if (!afterSeq || sessionId == kAll)
+    if (!afterSeq || sessionId == kAll || c->gone)
         return;
     // Live events that arrive while stored ones are read are held, then sent after
     // the replay, skipping what the replay already covered.
-    sub.replaying = true;
-    sub.lastSeq = *afterSeq;
+    sub->replaying = true;
+    sub->lastSeq = *afterSeq;
     EventQuery q;
     q.afterSeq = *afterSeq;
     QPointer<QWebSocket> socket = c->socket;
     auto future = m_storage->events(sessionId, q);
     auto finish = [this, socket, sessionId](const Result<QList<StoredEvent>> &r) {
-        QList<QByteArray> events;
-        QList<qint64> seqs;
-        for (const auto &e : r.value) {
-            events.append(e.json);
-            seqs.append(e.seq);
-        }
         if (!r.ok())
             qCWarning(lcWs) << "replay of" << sessionId << "failed:" << r.error.message;
-        finishReplay(socket, sessionId, events, seqs);
+        finishReplay(socket, sessionId, r.value);
     };
     if (future.isFinished() && future.resultCount() > 0)
         finish(future.result());
@@ -298,39 +341,65 @@ void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64>
         future.then(this, finish);
 }
 
-void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QList<QByteArray> &events,
-                         const QList<qint64> &seqs)
+void WsHub::unsubscribe(Client *c, const QString &sessionId)
+{
+    for (auto it = c->subs.begin(); it != c->subs.end(); ++it) {
+        if ((*it)->sessionId != sessionId)
+            continue;
+        auto ch = m_channels.find(sessionId);
+        if (ch != m_channels.end() && (ch->removeOne(it->get()), ch->isEmpty()))
+            m_channels.erase(ch);
+        c->subs.erase(it);
+        return;
+    }
+}
+
+void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QList<StoredEvent> &events)
 {
     Client *c = socket ? m_clients.value(socket) : nullptr;
-    if (!c || !c->subs.contains(sessionId))
+    Subscription *sub = c ? c->find(sessionId) : nullptr;
+    if (!sub)
         return;
-    for (qsizetype i = 0; i < events.size(); ++i) {
-        Subscription &sub = c->subs[sessionId];
-        if (seqs[i] <= sub.lastSeq)
+    for (const StoredEvent &e : events) {
+        if (e.seq <= sub->lastSeq)
             continue;
-        sub.lastSeq = seqs[i];
-        send(c, c->framing == Framing::Envelope ? frame("event", sessionId, events[i])
-                                                : QString::fromUtf8(events[i]));
-        if (!m_clients.contains(socket))
+        sub->lastSeq = e.seq;
+        send(c, c->framing == Framing::Envelope ? frame("event", sessionId, e.json) : QString::fromUtf8(e.json));
+        if (c->gone)
             return; // dropped for its backlog
     }
-    Subscription &sub = c->subs[sessionId];
-    sub.replaying = false;
-    const auto held = std::exchange(sub.held, {});
+    sub->replaying = false;
+    const auto held = std::exchange(sub->held, {});
     for (const auto &[seq, f] : held) {
-        if (!m_clients.contains(socket))
+        if (c->gone)
             return;
-        Subscription &s = c->subs[sessionId];
-        if (seq <= s.lastSeq)
+        if (seq <= sub->lastSeq)
             continue;
-        s.lastSeq = seq;
+        sub->lastSeq = seq;
         send(c, f);
     }
 }
 
-bool WsHub::wants(const Client *c, const QString &sessionId) const
+template <typename F>
+void WsHub::forEachWatcher(const QString &sessionId, F &&deliver)
 {
-    return !c->subscribed || c->subs.contains(sessionId) || c->subs.contains(kAll);
+    // Copies of the lists (shared, not copied unless a drop changes the original), and
+    // the clients stay allocated until the next turn: a drop inside deliver() is safe.
+    const QList<Subscription *> subscribed = m_channels.value(sessionId);
+    for (Subscription *s : subscribed) {
+        if (!s->client->gone)
+            deliver(s->client, s);
+    }
+    const QList<Subscription *> all = m_channels.value(kAll);
+    for (Subscription *s : all) {
+        if (!s->client->gone && !s->client->find(sessionId)) // else served above
+            deliver(s->client, nullptr);
+    }
+    const QList<Client *> firehose = m_firehose;
+    for (Client *c : firehose) {
+        if (!c->gone)
+            deliver(c, nullptr);
+    }
 }
 
 void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArray &json)
@@ -350,22 +419,18 @@ void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArra
             bare = QString::fromUtf8(json);
         return bare;
     };
-    const QList<Client *> clients = m_clients.values();
-    for (Client *c : clients) {
-        if (!m_clients.contains(c->socket) || !wants(c, sessionId))
-            continue;
-        auto it = c->subs.find(sessionId);
-        if (it != c->subs.end()) {
-            if (it->replaying) {
-                it->held.append({seq, frameFor(c)});
-                continue;
+    forEachWatcher(sessionId, [&](Client *c, Subscription *sub) {
+        if (sub) {
+            if (sub->replaying) {
+                sub->held.append({seq, frameFor(c)});
+                return;
             }
-            if (seq <= it->lastSeq)
-                continue;
-            it->lastSeq = seq;
+            if (seq <= sub->lastSeq)
+                return; // the replay covered it
+            sub->lastSeq = seq;
         }
         send(c, frameFor(c));
-    }
+    });
 }
 
 void WsHub::broadcastFrames(const char *type, const QString &sessionId, const QByteArray &payloadJson)
@@ -375,37 +440,75 @@ void WsHub::broadcastFrames(const char *type, const QString &sessionId, const QB
     // session, do not get it.
     const QString envelope = frame(type, sessionId.isEmpty() ? QString() : sessionId, payloadJson);
     QString bare;
-    const QList<Client *> clients = m_clients.values();
-    for (Client *c : clients) {
-        if (!m_clients.contains(c->socket) || !wants(c, sessionId))
-            continue;
+    forEachWatcher(sessionId, [&](Client *c, Subscription *) {
         if (c->framing == Framing::Envelope) {
             send(c, envelope);
-            continue;
+            return;
         }
         if (sessionId.isEmpty())
-            continue;
+            return;
         if (bare.isNull())
             bare = eventsFrame(type, sessionId, timestampOf(payloadJson), payloadJson);
         send(c, bare);
-    }
+    });
 }
 
 void WsHub::send(Client *c, const QString &f)
 {
-    // What this event-loop turn wrote is still in Qt's buffer, not yet offered to the
-    // kernel: a burst (a batch POST) must not count against a client that keeps up.
-    if (c->socket->bytesToWrite() > m_config.wsMaxBacklogBytes)
-        c->socket->flush();
-    if (c->socket->bytesToWrite() > m_config.wsMaxBacklogBytes) {
-        m_metrics->addWsDropped(1);
-        m_metrics->addWsDisconnectedSlow();
-        qCInfo(lcWs) << c->id << "dropped: unsent backlog over" << m_config.wsMaxBacklogBytes << "bytes";
-        drop(c);
-        return;
+    // Frames wait in the client's queue until the next flush; the backlog bound counts
+    // them with what the socket has not written yet.
+    const qint64 size = f.size() + 14; // + the largest frame header
+    if (c->socket->bytesToWrite() + c->pendingBytes + size > m_config.wsMaxBacklogBytes) {
+        // A burst (a batch POST) may just not be offered to the kernel yet: a client
+        // that keeps up takes it now.
+        flushClient(c);
+        if (c->socket->bytesToWrite() + size > m_config.wsMaxBacklogBytes) {
+            m_metrics->addWsDropped(1);
+            m_metrics->addWsDisconnectedSlow();
+            qCInfo(lcWs) << c->id << "dropped: unsent backlog over" << m_config.wsMaxBacklogBytes << "bytes";
+            drop(c);
+            return;
+        }
     }
-    c->socket->sendTextMessage(f);
-    m_metrics->addWsSent(1);
+    c->pending.append(f);
+    c->pendingBytes += size;
+    if (!c->dirty) {
+        c->dirty = true;
+        m_dirty.append(c);
+    }
+    if (!m_flushTimer.isActive()) {
+        // After a quiet spell, at the end of this turn; in a dense stream, one interval
+        // after the last flush.
+        const qint64 wait = m_sinceFlush.isValid() ? m_config.wsFlushMs - m_sinceFlush.elapsed() : 0;
+        m_flushTimer.start(int(std::clamp<qint64>(wait, 0, m_config.wsFlushMs)));
+    }
+}
+
+void WsHub::flushDirty()
+{
+    m_sinceFlush.start();
+    const QList<Client *> dirty = std::exchange(m_dirty, {});
+    for (Client *c : dirty) {
+        c->dirty = false;
+        if (!c->gone)
+            flushClient(c);
+    }
+}
+
+void WsHub::flushClient(Client *c)
+{
+    const QList<QString> frames = std::exchange(c->pending, {});
+    c->pendingBytes = 0;
+    // One send() for them all, now rather than on a write notification.
+    if (c->tcp)
+        c->tcp->beginBatch();
+    for (const QString &f : frames)
+        c->socket->sendTextMessage(f);
+    if (c->tcp)
+        c->tcp->endBatch();
+    else
+        c->socket->flush();
+    m_metrics->addWsSent(frames.size());
 }
 
 void WsHub::sendError(Client *c, const QString &message, const QString &sessionId)
@@ -423,9 +526,7 @@ void WsHub::sendError(Client *c, const QString &message, const QString &sessionI
 void WsHub::drop(Client *c)
 {
     QWebSocket *socket = c->socket;
-    m_clients.remove(socket);
-    delete c;
-    m_metrics->setWsClients(m_clients.size());
+    retire(c);
     // 1013 "try again later": the close frame queues behind the backlog, so the
     // socket is aborted if the peer does not finish the close in time.
     socket->close(QWebSocketProtocol::CloseCode(1013), QStringLiteral("send backlog exceeded"));
@@ -441,21 +542,20 @@ void WsHub::pingAll()
         if (c->awaitingPong) {
             qCInfo(lcWs) << c->id << "no pong within" << m_config.wsPingIntervalMs << "ms; closing";
             QWebSocket *socket = c->socket;
-            m_clients.remove(socket);
-            delete c;
+            retire(c);
             socket->abort();
             continue;
         }
         c->awaitingPong = true;
         c->socket->ping();
     }
-    m_metrics->setWsClients(m_clients.size());
 }
 
 void WsHub::closeAll()
 {
     m_closing = true;
     m_pingTimer.stop();
+    flushDirty(); // what clients were due goes out before the close frame
     if (m_clients.isEmpty()) {
         Q_EMIT allClosed();
         return;
