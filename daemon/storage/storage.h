@@ -48,6 +48,7 @@ struct SessionFilter
     QString status;
     QString user;
     int limit = 100;
+    int offset = 0; // matching rows skipped first, in the same order: pages past `limit`
 };
 
 struct SessionRow
