@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#include "eventfilterproxy.h"
+
+#include "eventlistmodel.h"
+
+namespace Afw {
+
+EventFilterProxy::EventFilterProxy(QObject *parent)
+    : QSortFilterProxyModel(parent)
+{
+    setDynamicSortFilter(true);
+}
+
+void EventFilterProxy::setType(const QString &type)
+{
+    m_type = type;
+    invalidateRowsFilter();
+}
+
+void EventFilterProxy::setText(const QString &text)
+{
+    m_text = text.trimmed();
+    invalidateRowsFilter();
+}
+
+bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    const auto *model = static_cast<const EventListModel *>(sourceModel());
+    if (sourceParent.isValid() || sourceRow >= model->rowCount())
+        return false;
+    const EventListModel::Row &r = model->at(sourceRow);
+    if (!m_type.isEmpty() && r.type != m_type)
+        return false;
+    return m_text.isEmpty() || r.json.contains(m_text, Qt::CaseInsensitive);
+}
+
+} // namespace Afw
