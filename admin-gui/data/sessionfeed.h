@@ -42,6 +42,8 @@ public:
     bool isReady() const { return m_ready; }
     const ChainFold &fold() const { return m_fold; }
     qint64 lastSeq() const { return m_lastSeq; }
+    /** Live events received and not yet in the models (they go in batches). */
+    bool hasPendingEvents() const { return !m_live.isEmpty(); }
     void setPageSize(int n) { m_pageSize = n; }
     void setFlushInterval(int ms) { m_flushTimer.setInterval(ms); }
 

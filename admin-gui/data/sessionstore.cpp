@@ -15,6 +15,7 @@ namespace {
 constexpr int kMaxDetailsInFlight = 6;
 constexpr qint64 kTombstoneMs = 10000;
 constexpr int kHeadPage = 200;
+constexpr qint64 kMinRefreshGapMs = 2000;
 
 QString str(const QJsonObject &e, const char *key)
 {
@@ -172,8 +173,8 @@ void SessionStore::onEvent(const QString &sessionId, qint64, const QJsonObject &
         if (!str(event, "endReason").isEmpty())
             s.session.endReason = str(event, "endReason");
         m_pending.insert(sessionId, s);
-    } else if (type.startsWith(QLatin1String("chain:")) || type.startsWith(QLatin1String("step:"))) {
-        m_dirty.insert(sessionId); // chain count, current chain
+    } else if (type == QLatin1String("chain:compiled") || type == QLatin1String("chain:started")) {
+        m_dirty.insert(sessionId); // a chain may have been added: the count comes from the daemon
         return;
     } else {
         return;
@@ -193,9 +194,17 @@ void SessionStore::flush()
 
 void SessionStore::refreshDirty()
 {
-    while (!m_dirty.isEmpty() && m_detailsInFlight < kMaxDetailsInFlight) {
-        const QString id = *m_dirty.cbegin();
-        m_dirty.erase(m_dirty.cbegin());
+    // A session's details carry all its chains (the daemon folds every event for them):
+    // at most one read per session every few seconds, however busy it is.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (auto it = m_dirty.begin(); it != m_dirty.end() && m_detailsInFlight < kMaxDetailsInFlight;) {
+        const QString id = *it;
+        if (now - m_refreshedAt.value(id, 0) < kMinRefreshGapMs) {
+            ++it;
+            continue;
+        }
+        it = m_dirty.erase(it);
+        m_refreshedAt.insert(id, now);
         ++m_detailsInFlight;
         m_connection->api()->getSession(id, this, [this, id](const ApiResult<SessionDetail> &r) {
             --m_detailsInFlight;
@@ -242,6 +251,7 @@ void SessionStore::forget(const QString &id)
     m_deleted.insert(id, QDateTime::currentMSecsSinceEpoch());
     m_pending.remove(id);
     m_dirty.remove(id);
+    m_refreshedAt.remove(id);
     m_model->remove(id);
 }
 

@@ -72,6 +72,7 @@ private:
     QHash<QString, SessionSummary> m_pending;
     QTimer m_flushTimer;
     QSet<QString> m_dirty;
+    QHash<QString, qint64> m_refreshedAt; // ms
     int m_detailsInFlight = 0;
     QTimer m_dirtyTimer;
     QTimer m_headTimer;

@@ -14,13 +14,15 @@ EventFilterProxy::EventFilterProxy(QObject *parent)
 void EventFilterProxy::setType(const QString &type)
 {
     m_type = type;
-    invalidateRowsFilter();
+    invalidate();
 }
 
 void EventFilterProxy::setText(const QString &text)
 {
     m_text = text.trimmed();
-    invalidateRowsFilter();
+    m_matcher.setPattern(m_text.toUtf8().toLower());
+    // One layout change, not a removal signal per scattered run of rows.
+    invalidate();
 }
 
 bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
@@ -31,7 +33,7 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &source
     const EventListModel::Row &r = model->at(sourceRow);
     if (!m_type.isEmpty() && r.type != m_type)
         return false;
-    return m_text.isEmpty() || r.json.contains(m_text, Qt::CaseInsensitive);
+    return m_text.isEmpty() || m_matcher.indexIn(r.folded) >= 0;
 }
 
 } // namespace Afw

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QByteArrayMatcher>
 #include <QSortFilterProxyModel>
 
 namespace Afw {
 
-// The event stream's filters: one type (or all) and free text over the whole JSON.
-// Keeps the source order: only new rows are filtered when a batch arrives.
+// The event stream's filters: one type (or all) and free text over the whole JSON,
+// case-insensitive for ASCII (non-ASCII letters match as typed). Keeps the source
+// order: only new rows are filtered when a batch arrives.
 class EventFilterProxy : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -25,6 +27,7 @@ protected:
 private:
     QString m_type;
     QString m_text;
+    QByteArrayMatcher m_matcher;
 };
 
 } // namespace Afw

@@ -71,7 +71,7 @@ QVariant EventListModel::data(const QModelIndex &index, int role) const
         return index.column() == SeqColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
     case SeqRole: return r.seq;
     case TypeRole: return r.type;
-    case JsonRole: return r.json;
+    case JsonRole: return QString::fromUtf8(r.json);
     case TimestampRole: return r.timestampMs;
     }
     return {};
@@ -91,7 +91,8 @@ void EventListModel::append(const QList<EventRecord> &events)
         r.timestampMs = e.timestampMs;
         r.type = e.type;
         r.summary = eventSummary(e.json);
-        r.json = QString::fromUtf8(QJsonDocument(e.json).toJson(QJsonDocument::Compact));
+        r.json = QJsonDocument(e.json).toJson(QJsonDocument::Compact);
+        r.folded = r.json.toLower();
         if (m_typeCounts[r.type]++ == 0)
             newType = true;
         m_rows.append(std::move(r));

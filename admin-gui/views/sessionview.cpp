@@ -235,7 +235,11 @@ void SessionView::tick()
 
 void SessionView::revealRunningStep()
 {
-    const QModelIndex running = m_chainModel->runningStep();
+    // Only when another step starts running: the operator may be reading elsewhere.
+    const QPersistentModelIndex running = m_chainModel->runningStep();
+    if (running == m_lastRunning)
+        return;
+    m_lastRunning = running;
     if (running.isValid())
         m_tree->scrollTo(running);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QPersistentModelIndex>
 #include <QWidget>
 
 #include "apitypes.h"
@@ -65,6 +66,7 @@ private:
     QTableView *m_ttl;
     EventsPane *m_events;
     QSplitter *m_vertical;
+    QPersistentModelIndex m_lastRunning;
 };
 
 } // namespace Afw
