@@ -13,8 +13,10 @@ int main(int argc, char *argv[])
     for (int i = 0; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
     // --screenshot on a machine without a display: render offscreen instead of failing.
-    const bool headless = !qEnvironmentVariableIsSet("DISPLAY") && !qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
-    if (args.contains(QStringLiteral("--screenshot")) && headless && !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+    const bool headless =
+        !qEnvironmentVariableIsSet("DISPLAY") && !qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+    if (args.contains(QStringLiteral("--screenshot")) && headless &&
+        !qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
 
     QApplication app(argc, argv);
@@ -25,8 +27,8 @@ int main(int argc, char *argv[])
     QString message;
     bool exitNow = false;
     // The raw argv: QApplication takes "--session" for X11 session management.
-    const auto options = Afw::ConsoleOptions::parse(args, QProcessEnvironment::systemEnvironment(), &message,
-                                                    &exitNow);
+    const auto options = Afw::ConsoleOptions::parse(args, QProcessEnvironment::systemEnvironment(),
+                                                    &message, &exitNow);
     if (!options) {
         std::fputs(qPrintable(message + u'\n'), exitNow ? stdout : stderr);
         return exitNow ? 0 : 2;

@@ -130,7 +130,8 @@ void tst_AdminGui::operatorFlow()
 
     // A session appears live.
     const QString sid = u"gui-live"_s;
-    QVERIFY(Test::postAll(m_api, {makeEvent(sid, u"session:started"_s, nowMs(), {{u"cwd"_s, u"/srv/gui"_s}})}));
+    QVERIFY(Test::postAll(
+        m_api, {makeEvent(sid, u"session:started"_s, nowMs(), {{u"cwd"_s, u"/srv/gui"_s}})}));
     QTRY_VERIFY_WITH_TIMEOUT(m_window->sessionModel()->contains(sid), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 10, kWaitMs);
 
@@ -147,7 +148,8 @@ void tst_AdminGui::operatorFlow()
                                             {{u"stepNumber"_s, 1}, {u"action"_s, u"deploy"_s}})}));
     QTableView *stream = m_window->sessionView()->eventsPane()->table();
     QTRY_COMPARE_WITH_TIMEOUT(stream->model()->rowCount(), 2, kWaitMs);
-    QCOMPARE(stream->model()->index(1, EventListModel::TypeColumn).data().toString(), u"step:started"_s);
+    QCOMPARE(stream->model()->index(1, EventListModel::TypeColumn).data().toString(),
+             u"step:started"_s);
     QTRY_COMPARE_WITH_TIMEOUT(m_window->chainModel()->rowCount(), 1, kWaitMs);
     QCOMPARE(m_window->chainModel()->runningStep().data().toString(), u"#1  deploy"_s);
     QVERIFY(m_window->sessionView()->chainTree()->isExpanded(m_window->chainModel()->index(0, 0)));
@@ -160,7 +162,8 @@ void tst_AdminGui::operatorFlow()
     QVERIFY(finished.wait(kWaitMs));
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
     QVERIFY(m_window->globalNotice()->text().contains(u"queued"_s));
-    const auto queued = await<QList<Command>>([&](QObject *c, auto cb) { m_api.takeCommands(sid, true, c, cb); });
+    const auto queued =
+        await<QList<Command>>([&](QObject *c, auto cb) { m_api.takeCommands(sid, true, c, cb); });
     QVERIFY(queued.ok());
     QCOMPARE(queued.value.size(), 1);
     QCOMPARE(queued.value[0].type, CommandType::Pause);
@@ -170,7 +173,8 @@ void tst_AdminGui::operatorFlow()
     m_window->sendInput(u"carry on"_s, u"Continue?"_s);
     QVERIFY(finished.wait(kWaitMs));
     QVERIFY(finished.first().at(0).toBool());
-    const auto inputs = await<QList<Input>>([&](QObject *c, auto cb) { m_api.takeInput(sid, true, c, cb); });
+    const auto inputs =
+        await<QList<Input>>([&](QObject *c, auto cb) { m_api.takeInput(sid, true, c, cb); });
     QVERIFY(inputs.ok());
     QCOMPARE(inputs.value.size(), 1);
 
@@ -183,7 +187,8 @@ void tst_AdminGui::operatorFlow()
     QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
     QVERIFY(!m_window->sessionModel()->contains(sid));
     QCOMPARE(table->model()->rowCount(), 9);
-    const auto gone = await<SessionDetail>([&](QObject *c, auto cb) { m_api.getSession(sid, c, cb); });
+    const auto gone =
+        await<SessionDetail>([&](QObject *c, auto cb) { m_api.getSession(sid, c, cb); });
     QCOMPARE(gone.error.kind, ApiError::NotFound);
     QVERIFY(m_window->currentSessionId() != sid);
 }
@@ -213,7 +218,8 @@ void tst_AdminGui::keyboard()
     QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
     QCOMPARE(QApplication::focusWidget(), m_window->sessionView()->eventsPane()->searchField());
     QTest::keyClicks(QApplication::focusWidget(), u"haiku"_s);
-    QTRY_COMPARE(stream->model()->rowCount(), 5); // both chains compiled with it, and #3 spawned, started, failed
+    QTRY_COMPARE(stream->model()->rowCount(),
+                 5); // both chains compiled with it, and #3 spawned, started, failed
     table->setFocus();
     QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
     QCOMPARE(QApplication::focusWidget(), m_window->sessionsPane()->searchField());
@@ -237,7 +243,8 @@ void tst_AdminGui::commandDialogPayload()
     dialog.accept();
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
     QCOMPARE(dialog.type(), CommandType::Retry);
-    QCOMPARE(dialog.payload().toObject(), (QJsonObject{{u"stepNumber"_s, 3}, {u"reason"_s, u"flaky network"_s}}));
+    QCOMPARE(dialog.payload().toObject(),
+             (QJsonObject{{u"stepNumber"_s, 3}, {u"reason"_s, u"flaky network"_s}}));
 
     InputDialog input(u"s-1"_s);
     input.inputField()->setPlainText(u"yes"_s);
@@ -262,12 +269,15 @@ void tst_AdminGui::errorsAreExplained()
 
     // Daemon gone: the status bar says so and counts down to the next attempt.
     m_afwd->stop();
-    QTRY_COMPARE_WITH_TIMEOUT(m_window->connection()->state(), Connection::State::Reconnecting, kWaitMs);
-    QVERIFY2(m_window->statusText().contains(u"reconnecting in"_s), qPrintable(m_window->statusText()));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connection()->state(), Connection::State::Reconnecting,
+                              kWaitMs);
+    QVERIFY2(m_window->statusText().contains(u"reconnecting in"_s),
+             qPrintable(m_window->statusText()));
     finished.clear();
     m_window->sendInput(u"hello"_s);
     QVERIFY(finished.wait(kWaitMs));
-    QVERIFY2(finished.first().at(1).toString().contains(u"Cannot reach"_s), qPrintable(finished.first().at(1).toString()));
+    QVERIFY2(finished.first().at(1).toString().contains(u"Cannot reach"_s),
+             qPrintable(finished.first().at(1).toString()));
 }
 
 void tst_AdminGui::pausedStreamCountsNew()
@@ -278,12 +288,14 @@ void tst_AdminGui::pausedStreamCountsNew()
     pane->setAutoScroll(false);
     QJsonArray burst;
     for (int i = 0; i < 3; ++i)
-        burst.append(makeEvent(main, u"execution:log-created"_s, nowMs(), {{u"message"_s, u"line %1"_s.arg(i)}}));
+        burst.append(makeEvent(main, u"execution:log-created"_s, nowMs(),
+                               {{u"message"_s, u"line %1"_s.arg(i)}}));
     QVERIFY(Test::postAll(m_api, burst));
     QTRY_COMPARE_WITH_TIMEOUT(pane->unseen(), 3, kWaitMs);
     const auto buttons = pane->findChildren<QPushButton *>();
-    QVERIFY(std::any_of(buttons.begin(), buttons.end(),
-                        [](QPushButton *b) { return b->isVisible() && b->text().startsWith(u"3 new"_s); }));
+    QVERIFY(std::any_of(buttons.begin(), buttons.end(), [](QPushButton *b) {
+        return b->isVisible() && b->text().startsWith(u"3 new"_s);
+    }));
     pane->setAutoScroll(true);
     QCOMPARE(pane->unseen(), 0);
 }

@@ -99,14 +99,17 @@ void tst_AdminLargeData::sessionsEventsAndBurst()
     const qint64 t0 = nowMs() - 3600 * 1000;
     QJsonArray sessions;
     for (int i = 0; i < kSessions; ++i)
-        sessions.append(makeEvent(u"bulk-%1"_s.arg(i, 5, 10, QLatin1Char('0')), u"session:started"_s, t0 + i * 100,
-                                  {{u"cwd"_s, u"/srv/repo-%1"_s.arg(i % 37)}, {u"user"_s, u"user%1"_s.arg(i % 23)},
+        sessions.append(makeEvent(u"bulk-%1"_s.arg(i, 5, 10, QLatin1Char('0')),
+                                  u"session:started"_s, t0 + i * 100,
+                                  {{u"cwd"_s, u"/srv/repo-%1"_s.arg(i % 37)},
+                                   {u"user"_s, u"user%1"_s.arg(i % 23)},
                                    {u"hostname"_s, u"host-%1"_s.arg(i % 11)}}));
     QVERIFY(Test::postAll(api, sessions));
     const QString big = u"big-session"_s;
     QJsonArray bigEvents = Test::agentSession(big, t0, 100, 24);
     while (bigEvents.size() < kEvents)
-        bigEvents.append(makeEvent(big, u"execution:log-created"_s, nowMs(), {{u"message"_s, u"log line"_s}}));
+        bigEvents.append(
+            makeEvent(big, u"execution:log-created"_s, nowMs(), {{u"message"_s, u"log line"_s}}));
     QVERIFY(Test::postAll(api, bigEvents));
 
     ConsoleOptions options;
@@ -180,7 +183,8 @@ void tst_AdminLargeData::sessionsEventsAndBurst()
         }
         QJsonArray batch;
         for (int i = 0; i < kBatch; ++i)
-            batch.append(makeEvent(big, u"step:completed"_s, nowMs(), {{u"stepNumber"_s, 24}, {u"result"_s, u"burst"_s}}));
+            batch.append(makeEvent(big, u"step:completed"_s, nowMs(),
+                                   {{u"stepNumber"_s, 24}, {u"result"_s, u"burst"_s}}));
         posted += kBatch;
         ++inFlight;
         api.postEvents(batch, this, [&inFlight](const ApiResult<int> &r) {
@@ -193,12 +197,14 @@ void tst_AdminLargeData::sessionsEventsAndBurst()
     pacer.start();
     QTRY_VERIFY_WITH_TIMEOUT(!pacer.isActive() && inFlight == 0, kWaitMs);
     const qint64 postedAt = burstClock.elapsed();
-    QTRY_COMPARE_WITH_TIMEOUT(window.eventModel()->rowCount(), before + kBurstSeconds * 1000, kWaitMs);
+    QTRY_COMPARE_WITH_TIMEOUT(window.eventModel()->rowCount(), before + kBurstSeconds * 1000,
+                              kWaitMs);
     const qint64 shownAt = burstClock.elapsed();
     const double burstStall = meter.stop();
     figure("burst 1,000 ev/s x 3 s: longest UI stall", burstStall, "ms");
     figure("burst: last event shown after last POST", double(shownAt - postedAt), "ms");
-    figure("burst: events/s in the status bar (5 s window)", window.connection()->eventsPerSecond(), "ev/s");
+    figure("burst: events/s in the status bar (5 s window)", window.connection()->eventsPerSecond(),
+           "ev/s");
     QVERIFY2(burstStall < kMaxStallMs, qPrintable(QString::number(burstStall)));
     QVERIFY(shownAt - postedAt < 5000);
     for (int r = 1; r < window.eventModel()->rowCount(); ++r)
@@ -253,7 +259,8 @@ return redis.call('DBSIZE')
     pane.table()->sortByColumn(KeysModel::TtlColumn, Qt::AscendingOrder);
     figure("keys: sort 100,000 rows by TTL", double(sortTimer.nsecsElapsed()) / 1e6, "ms");
     QCOMPARE(pane.proxy()->index(0, 0).data().toString(), u"afw:events:bulk-1"_s); // shortest TTL
-    QVERIFY2(pane.statusText().contains(QLocale().toString(100000) + u" keys"_s), qPrintable(pane.statusText()));
+    QVERIFY2(pane.statusText().contains(QLocale().toString(100000) + u" keys"_s),
+             qPrintable(pane.statusText()));
 }
 
 QTEST_MAIN(tst_AdminLargeData)

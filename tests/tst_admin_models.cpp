@@ -41,7 +41,8 @@ constexpr int kWaitMs = 10000;
 
 void attachTester(QAbstractItemModel *model, QObject *owner)
 {
-    new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest, owner);
+    new QAbstractItemModelTester(model, QAbstractItemModelTester::FailureReportingMode::QtTest,
+                                 owner);
 }
 
 QStringList column(const QAbstractItemModel *m, int col, int role = Qt::DisplayRole)
@@ -104,14 +105,19 @@ void tst_AdminModels::sessionList()
     QCOMPARE(model.rowCount(), 9);
     QCOMPARE(proxy.rowCount(), 9);
     // newest first through the proxy; the demo's oldest is the docs sweep
-    QCOMPARE(proxy.index(8, SessionListModel::IdColumn).data().toString(), u"sess-2b91-docs-sweep"_s);
+    QCOMPARE(proxy.index(8, SessionListModel::IdColumn).data().toString(),
+             u"sess-2b91-docs-sweep"_s);
     const int row = model.rowOf(u"sess-7f3a-auth-refactor"_s);
     QVERIFY(row >= 0);
     QCOMPARE(model.index(row, SessionListModel::StatusColumn).data().toString(), u"in progress"_s);
     QCOMPARE(model.index(row, SessionListModel::CwdColumn).data().toString(), u"payments-api"_s);
-    QCOMPARE(model.index(row, SessionListModel::CwdColumn).data(Qt::ToolTipRole).toString(), u"/home/dana/src/payments-api"_s);
+    QCOMPARE(model.index(row, SessionListModel::CwdColumn).data(Qt::ToolTipRole).toString(),
+             u"/home/dana/src/payments-api"_s);
     QCOMPARE(model.index(row, SessionListModel::ChainsColumn).data().toInt(), 2);
-    QVERIFY(!model.index(row, SessionListModel::StatusColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
+    QVERIFY(!model.index(row, SessionListModel::StatusColumn)
+                 .data(Qt::DecorationRole)
+                 .value<QIcon>()
+                 .isNull());
     QCOMPARE(model.users(), (QStringList{u"ana"_s, u"dana"_s, u"lee"_s, u"sam"_s}));
 
     // Filters
@@ -131,9 +137,11 @@ void tst_AdminModels::sessionList()
                                           {{u"cwd"_s, u"/w/new"_s}, {u"user"_s, u"zoe"_s}})}));
     QTRY_VERIFY_WITH_TIMEOUT(model.contains(u"live-1"_s), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(model.users().size(), 5, kWaitMs);
-    QVERIFY(Test::postAll(api, {makeEvent(u"live-1"_s, u"session:ended"_s, nowMs(), {{u"summary"_s, u"done"_s}})}));
+    QVERIFY(Test::postAll(
+        api, {makeEvent(u"live-1"_s, u"session:ended"_s, nowMs(), {{u"summary"_s, u"done"_s}})}));
     QTRY_COMPARE_WITH_TIMEOUT(model.find(u"live-1"_s)->session.status, Status::Completed, kWaitMs);
-    QVERIFY(Test::postAll(api, {makeEvent(u"live-1"_s, u"chain:compiled"_s, nowMs(), {{u"chainId"_s, u"x"_s}})}));
+    QVERIFY(Test::postAll(
+        api, {makeEvent(u"live-1"_s, u"chain:compiled"_s, nowMs(), {{u"chainId"_s, u"x"_s}})}));
     QTRY_COMPARE_WITH_TIMEOUT(model.find(u"live-1"_s)->chainsCount, 1, kWaitMs); // details fetched
     QCOMPARE(resets.count(), 0);
 
@@ -141,7 +149,9 @@ void tst_AdminModels::sessionList()
     QVERIFY(await<bool>([&](QObject *c, auto cb) { api.deleteSession(u"live-1"_s, c, cb); }).ok());
     store.forget(u"live-1"_s);
     QVERIFY(!model.contains(u"live-1"_s));
-    QVERIFY(await<bool>([&](QObject *c, auto cb) { api.deleteSession(u"sess-6b0e-i18n"_s, c, cb); }).ok());
+    QVERIFY(await<bool>([&](QObject *c, auto cb) {
+                api.deleteSession(u"sess-6b0e-i18n"_s, c, cb);
+            }).ok());
     loaded.clear();
     store.reload();
     QVERIFY(loaded.wait(kWaitMs));
@@ -165,7 +175,8 @@ void tst_AdminModels::sessionFeed()
     eventsProxy.setSourceModel(&events);
     ChainTreeModel chains;
     TtlModel ttl;
-    for (QAbstractItemModel *m : std::initializer_list<QAbstractItemModel *>{&events, &eventsProxy, &chains, &ttl})
+    for (QAbstractItemModel *m :
+         std::initializer_list<QAbstractItemModel *>{&events, &eventsProxy, &chains, &ttl})
         attachTester(m, this);
     SessionFeed feed(&connection, &events, &chains, &ttl);
     feed.setPageSize(10); // 36 events: four pages
@@ -180,7 +191,8 @@ void tst_AdminModels::sessionFeed()
         QCOMPARE(events.at(r).seq, r + 1);
 
     // The tree is the daemon's fold, to the field.
-    const auto detail = await<SessionDetail>([&](QObject *c, auto cb) { api.getSession(sid, c, cb); });
+    const auto detail =
+        await<SessionDetail>([&](QObject *c, auto cb) { api.getSession(sid, c, cb); });
     QVERIFY(detail.ok());
     QCOMPARE(chains.rowCount(), int(detail.value.chains.size()));
     for (int i = 0; i < chains.rowCount(); ++i)
@@ -200,14 +212,17 @@ void tst_AdminModels::sessionFeed()
     QVERIFY(ttl.secondsLeft(0) > 86000);
     QCOMPARE(ttl.index(TtlModel::LeftRow, 2).data().toString(), u"absent"_s); // no stored chains
     QVERIFY(ttl.secondsLeft(3) > 200 && ttl.secondsLeft(3) <= 300);
-    QCOMPARE(ttl.index(TtlModel::LeftRow, 3).data(Qt::ForegroundRole).value<QColor>(), Style::warningColor());
+    QCOMPARE(ttl.index(TtlModel::LeftRow, 3).data(Qt::ForegroundRole).value<QColor>(),
+             Style::warningColor());
     QVERIFY(ttl.index(TtlModel::UtcRow, 0).data().toString().startsWith(u"20"_s));
 
     // Live: a step completes and the next starts; appended, folded, no reset.
     QSignalSpy resets(&events, &QAbstractItemModel::modelReset);
     QSignalSpy treeResets(&chains, &QAbstractItemModel::modelReset);
-    QVERIFY(Test::postAll(api, {makeEvent(sid, u"step:completed"_s, nowMs(), {{u"stepNumber"_s, 2}, {u"result"_s, u"ok"_s}}),
-                                makeEvent(sid, u"step:started"_s, nowMs(), {{u"stepNumber"_s, 3}})}));
+    QVERIFY(
+        Test::postAll(api, {makeEvent(sid, u"step:completed"_s, nowMs(),
+                                      {{u"stepNumber"_s, 2}, {u"result"_s, u"ok"_s}}),
+                            makeEvent(sid, u"step:started"_s, nowMs(), {{u"stepNumber"_s, 3}})}));
     QTRY_COMPARE_WITH_TIMEOUT(events.rowCount(), 38, kWaitMs);
     QCOMPARE(events.at(37).seq, 38);
     QTRY_COMPARE_WITH_TIMEOUT(chains.runningStep().data().toString(), u"#3  test"_s, kWaitMs);
@@ -272,7 +287,8 @@ void tst_AdminModels::keys()
     QStringList keys = column(&model, KeysModel::KeyColumn);
     QVERIFY(!keys.contains(u"other:key"_s));
     QVERIFY(keys.contains(u"afw:manual"_s));
-    QCOMPARE(QSet<QString>(keys.begin(), keys.end()).size(), keys.size()); // SCAN may repeat; we must not
+    QCOMPARE(QSet<QString>(keys.begin(), keys.end()).size(),
+             keys.size()); // SCAN may repeat; we must not
     for (const char *part : {"sessions", "events", "commands", "input", "seq"})
         QVERIFY2(keys.contains(u"afw:%1:%2"_s.arg(QLatin1String(part), sid)), part);
     auto rowOf = [&](const QString &key) { return int(keys.indexOf(key)); };
@@ -283,15 +299,19 @@ void tst_AdminModels::keys()
     QVERIFY(model.at(events).pttlMs > 86000 * 1000LL);
     QCOMPARE(model.at(rowOf(u"afw:sessions:"_s + sid)).type, u"string"_s);
     QCOMPARE(model.at(rowOf(u"afw:session-index"_s)).type, u"zset"_s);
-    QCOMPARE(model.index(rowOf(u"afw:manual"_s), KeysModel::TtlColumn).data().toString(), u"no expiry"_s);
-    const QString commandsTtl = model.index(rowOf(u"afw:commands:"_s + sid), KeysModel::TtlColumn).data().toString();
-    QVERIFY2(commandsTtl.startsWith(u"4m"_s) || commandsTtl.startsWith(u"5m"_s), qPrintable(commandsTtl));
+    QCOMPARE(model.index(rowOf(u"afw:manual"_s), KeysModel::TtlColumn).data().toString(),
+             u"no expiry"_s);
+    const QString commandsTtl =
+        model.index(rowOf(u"afw:commands:"_s + sid), KeysModel::TtlColumn).data().toString();
+    QVERIFY2(commandsTtl.startsWith(u"4m"_s) || commandsTtl.startsWith(u"5m"_s),
+             qPrintable(commandsTtl));
     QVERIFY(model.totalMemory() > 0);
 
     proxy.sort(KeysModel::TtlColumn, Qt::AscendingOrder); // soonest first, no expiry last
-    QVERIFY(proxy.index(0, 0).data().toString().startsWith(u"afw:commands:"_s)
-            || proxy.index(0, 0).data().toString().startsWith(u"afw:input:"_s));
-    QCOMPARE(proxy.index(proxy.rowCount() - 1, KeysModel::TtlColumn).data().toString(), u"no expiry"_s);
+    QVERIFY(proxy.index(0, 0).data().toString().startsWith(u"afw:commands:"_s) ||
+            proxy.index(0, 0).data().toString().startsWith(u"afw:input:"_s));
+    QCOMPARE(proxy.index(proxy.rowCount() - 1, KeysModel::TtlColumn).data().toString(),
+             u"no expiry"_s);
 
     // One session's keys only, matched by Redis, not here.
     scanner.scan(u"afw:"_s, sid);
@@ -306,9 +326,11 @@ void tst_AdminModels::keys()
 void tst_AdminModels::iconsLoad()
 {
     // The SVG icons are compiled in and the qsvg plugin draws them.
-    for (Status s : {Status::Pending, Status::InProgress, Status::Completed, Status::Failed, Status::Skipped})
+    for (Status s :
+         {Status::Pending, Status::InProgress, Status::Completed, Status::Failed, Status::Skipped})
         QVERIFY(!Style::statusIcon(s).pixmap(16, 16).isNull());
-    for (const char *name : {"connect", "refresh", "pause", "resume", "command", "input", "delete", "copy", "keys"})
+    for (const char *name :
+         {"connect", "refresh", "pause", "resume", "command", "input", "delete", "copy", "keys"})
         QVERIFY2(!Style::icon(QLatin1String(name)).pixmap(24, 24).isNull(), name);
 }
 

@@ -30,7 +30,8 @@ QJsonArray steps(const QString &sid, int from, int count)
 {
     QJsonArray out;
     for (int i = from; i < from + count; ++i)
-        out.append(makeEvent(sid, u"step:completed"_s, nowMs(), {{u"stepNumber"_s, i}, {u"result"_s, u"ok"_s}}));
+        out.append(makeEvent(sid, u"step:completed"_s, nowMs(),
+                             {{u"stepNumber"_s, i}, {u"result"_s, u"ok"_s}}));
     return out;
 }
 } // namespace
@@ -87,10 +88,12 @@ void tst_AdminReconnect::restartUnderTheConsole()
     QSignalSpy resumed(window.connection(), &Connection::resumed);
 
     watched.stop(); // SIGKILL
-    QTRY_COMPARE_WITH_TIMEOUT(window.connection()->state(), Connection::State::Reconnecting, kWaitMs);
-    QVERIFY(Test::postAll(viaOther, steps(sid, 10, 25)));                            // seq 11..35
-    QVERIFY(Test::postAll(viaOther, {makeEvent(u"newcomer"_s, u"session:started"_s, nowMs(),
-                                               {{u"cwd"_s, u"/srv/new"_s}})})); // a session started meanwhile
+    QTRY_COMPARE_WITH_TIMEOUT(window.connection()->state(), Connection::State::Reconnecting,
+                              kWaitMs);
+    QVERIFY(Test::postAll(viaOther, steps(sid, 10, 25))); // seq 11..35
+    QVERIFY(Test::postAll(viaOther,
+                          {makeEvent(u"newcomer"_s, u"session:started"_s, nowMs(),
+                                     {{u"cwd"_s, u"/srv/new"_s}})})); // a session started meanwhile
     QVERIFY2(watched.restart(), qPrintable(watched.errorString()));
 
     QVERIFY(resumed.wait(kWaitMs)); // by itself

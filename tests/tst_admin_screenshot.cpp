@@ -77,7 +77,9 @@ void tst_AdminScreenshot::screenshot()
 
     const QString file = m_home.filePath(u"console.png"_s);
     QByteArray out, err;
-    const int code = run({u"--url"_s, afwd.url().toString(), u"--session"_s, session, u"--screenshot"_s, file}, &out, &err);
+    const int code =
+        run({u"--url"_s, afwd.url().toString(), u"--session"_s, session, u"--screenshot"_s, file},
+            &out, &err);
     QVERIFY2(code == 0, err.constData());
     QVERIFY2(out.contains("saved"), out.constData());
     QImage image(file);
@@ -108,8 +110,9 @@ void tst_AdminScreenshot::refusedKeyExits2()
     AfwdProcess afwd(o);
     QVERIFY2(afwd.start(), qPrintable(afwd.errorString()));
     QByteArray err;
-    const int code = run({u"--url"_s, afwd.url().toString(), u"--api-key"_s, u"wrong"_s, u"--screenshot"_s,
-                          m_home.filePath(u"never.png"_s)}, nullptr, &err);
+    const int code = run({u"--url"_s, afwd.url().toString(), u"--api-key"_s, u"wrong"_s,
+                          u"--screenshot"_s, m_home.filePath(u"never.png"_s)},
+                         nullptr, &err);
     QCOMPARE(code, 2);
     QVERIFY2(err.contains("API key"), err.constData());
     QVERIFY(!QFile::exists(m_home.filePath(u"never.png"_s)));

@@ -57,8 +57,9 @@ private:
 
 QByteArray httpResponse(const QByteArray &status, const QByteArray &type, const QByteArray &body)
 {
-    return "HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: "
-           + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    return "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
 }
 } // namespace
 
@@ -126,7 +127,8 @@ void tst_ApiClient::serverAndSessions()
     QVERIFY(!info.value.degraded());
 
     NewSession ns{u"/repo"_s, u"host-a"_s, u"linux"_s, u"alice"_s, u"s-one"_s};
-    const auto created = await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); });
+    const auto created =
+        await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); });
     QVERIFY2(created.ok(), qPrintable(created.error.describe()));
     QCOMPARE(created.value.id, u"s-one"_s);
     QCOMPARE(created.value.cwd, u"/repo"_s);
@@ -134,11 +136,13 @@ void tst_ApiClient::serverAndSessions()
     QCOMPARE(created.value.status, Status::Pending);
     // Re-posting the id answers 200 with the stored session: still a success.
     ns.cwd = u"/elsewhere"_s;
-    const auto again = await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); });
+    const auto again =
+        await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); });
     QVERIFY(again.ok());
     QCOMPARE(again.value.cwd, u"/repo"_s);
 
-    const auto list = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
+    const auto list = await<QList<SessionSummary>>(
+        [&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
     QVERIFY2(list.ok(), qPrintable(list.error.describe()));
     QCOMPARE(list.value.size(), 1);
     QCOMPARE(list.value[0].session.id, u"s-one"_s);
@@ -148,7 +152,8 @@ void tst_ApiClient::serverAndSessions()
     SessionPatch patch;
     patch.status = Status::Failed;
     patch.summary = u"gave up"_s;
-    const auto updated = await<Session>([&](QObject *c, auto cb) { m_client.updateSession(u"s-one"_s, patch, c, cb); });
+    const auto updated = await<Session>(
+        [&](QObject *c, auto cb) { m_client.updateSession(u"s-one"_s, patch, c, cb); });
     QVERIFY2(updated.ok(), qPrintable(updated.error.describe()));
     QCOMPARE(updated.value.status, Status::Failed);
     QCOMPARE(updated.value.summary, u"gave up"_s);
@@ -156,19 +161,23 @@ void tst_ApiClient::serverAndSessions()
 
     SessionQuery failedOnly;
     failedOnly.status = u"failed"_s;
-    const auto filtered = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions(failedOnly, c, cb); });
+    const auto filtered = await<QList<SessionSummary>>(
+        [&](QObject *c, auto cb) { m_client.listSessions(failedOnly, c, cb); });
     QVERIFY(filtered.ok());
     QCOMPARE(filtered.value.size(), 1);
     failedOnly.status = u"completed"_s;
-    const auto none = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions(failedOnly, c, cb); });
+    const auto none = await<QList<SessionSummary>>(
+        [&](QObject *c, auto cb) { m_client.listSessions(failedOnly, c, cb); });
     QVERIFY(none.ok());
     QVERIFY(none.value.isEmpty());
 
-    const auto ttl = await<TtlReport>([&](QObject *c, auto cb) { m_client.sessionTtl(u"s-one"_s, c, cb); });
+    const auto ttl =
+        await<TtlReport>([&](QObject *c, auto cb) { m_client.sessionTtl(u"s-one"_s, c, cb); });
     QVERIFY2(ttl.ok(), qPrintable(ttl.error.describe()));
     QCOMPARE(ttl.value.sessionId, u"s-one"_s);
     QCOMPARE(ttl.value.storage, u"memory"_s);
-    QVERIFY2(ttl.value.session > 86000 && ttl.value.session <= 86400, qPrintable(QString::number(ttl.value.session)));
+    QVERIFY2(ttl.value.session > 86000 && ttl.value.session <= 86400,
+             qPrintable(QString::number(ttl.value.session)));
     QCOMPARE(ttl.value.commands, TtlReport::kAbsent);
     QCOMPARE(ttl.value.parts().size(), 5);
     QVERIFY(ttl.value.receivedAtMs > 0);
@@ -185,7 +194,9 @@ void tst_ApiClient::eventsAndChains()
     const qint64 kT0 = nowMs() / 1000 * 1000 - 600000;
     const QString sid = u"s-ev"_s;
     const auto first = await<PostedEvent>([&](QObject *c, auto cb) {
-        m_client.postEvent(makeEvent(sid, u"session:started"_s, kT0, {{u"cwd"_s, u"/w"_s}, {u"user"_s, u"bob"_s}}), c, cb);
+        m_client.postEvent(
+            makeEvent(sid, u"session:started"_s, kT0, {{u"cwd"_s, u"/w"_s}, {u"user"_s, u"bob"_s}}),
+            c, cb);
     });
     QVERIFY2(first.ok(), qPrintable(first.error.describe()));
     QCOMPARE(first.value.seq, 1);
@@ -193,19 +204,23 @@ void tst_ApiClient::eventsAndChains()
     QVERIFY(!first.value.eventId.isEmpty());
 
     QJsonArray batch;
-    batch.append(makeEvent(sid, u"chain:compiled"_s, kT0 + 1000,
-                           {{u"chainId"_s, u"c1"_s}, {u"title"_s, u"Build"_s},
-                            {u"steps"_s, QJsonArray{QJsonObject{{u"stepNumber"_s, 1}, {u"action"_s, u"code"_s}},
-                                                   QJsonObject{{u"stepNumber"_s, 2}, {u"action"_s, u"review"_s}}}}}));
+    batch.append(makeEvent(
+        sid, u"chain:compiled"_s, kT0 + 1000,
+        {{u"chainId"_s, u"c1"_s},
+         {u"title"_s, u"Build"_s},
+         {u"steps"_s, QJsonArray{QJsonObject{{u"stepNumber"_s, 1}, {u"action"_s, u"code"_s}},
+                                 QJsonObject{{u"stepNumber"_s, 2}, {u"action"_s, u"review"_s}}}}}));
     batch.append(makeEvent(sid, u"chain:started"_s, kT0 + 2000, {{u"chainId"_s, u"c1"_s}}));
     batch.append(makeEvent(sid, u"step:started"_s, kT0 + 3000, {{u"stepNumber"_s, 1}}));
-    batch.append(makeEvent(sid, u"step:completed"_s, kT0 + 5000, {{u"stepNumber"_s, 1}, {u"result"_s, u"ok"_s}}));
+    batch.append(makeEvent(sid, u"step:completed"_s, kT0 + 5000,
+                           {{u"stepNumber"_s, 1}, {u"result"_s, u"ok"_s}}));
     batch.append(makeEvent(sid, u"step:started"_s, kT0 + 6000, {{u"stepNumber"_s, 2}}));
     const auto posted = await<int>([&](QObject *c, auto cb) { m_client.postEvents(batch, c, cb); });
     QVERIFY2(posted.ok(), qPrintable(posted.error.describe()));
     QCOMPARE(posted.value, 5);
 
-    const auto all = await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, {}, c, cb); });
+    const auto all =
+        await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, {}, c, cb); });
     QVERIFY2(all.ok(), qPrintable(all.error.describe()));
     QCOMPARE(all.value.size(), 6);
     for (int i = 0; i < 6; ++i)
@@ -217,24 +232,28 @@ void tst_ApiClient::eventsAndChains()
     EventQuery page;
     page.afterSeq = 2;
     page.limit = 2;
-    const auto paged = await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, page, c, cb); });
+    const auto paged =
+        await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, page, c, cb); });
     QVERIFY(paged.ok());
     QCOMPARE(paged.value.size(), 2);
     QCOMPARE(paged.value[0].seq, 3);
     QCOMPARE(paged.value[1].seq, 4);
     EventQuery since;
     since.sinceMs = kT0 + 5000;
-    const auto late = await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, since, c, cb); });
+    const auto late =
+        await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, since, c, cb); });
     QVERIFY(late.ok());
     QCOMPARE(late.value.size(), 2);
 
     const int seconds = 3600;
-    const auto recent = await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.recentEvents(sid, 2, seconds, c, cb); });
+    const auto recent = await<QList<EventRecord>>(
+        [&](QObject *c, auto cb) { m_client.recentEvents(sid, 2, seconds, c, cb); });
     QVERIFY2(recent.ok(), qPrintable(recent.error.describe()));
     QCOMPARE(recent.value.size(), 2);
     QCOMPARE(recent.value.last().seq, 6);
 
-    const auto detail = await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(sid, c, cb); });
+    const auto detail =
+        await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(sid, c, cb); });
     QVERIFY2(detail.ok(), qPrintable(detail.error.describe()));
     QCOMPARE(detail.value.session.user, u"bob"_s);
     QCOMPARE(detail.value.session.status, Status::InProgress);
@@ -248,16 +267,19 @@ void tst_ApiClient::eventsAndChains()
     QCOMPARE(c1.steps[0].fields.value(u"duration"_s).toInteger(), 2000);
     QCOMPARE(c1.steps[1].status, Status::InProgress);
 
-    const auto chains = await<QList<Chain>>([&](QObject *c, auto cb) { m_client.sessionChains(sid, c, cb); });
+    const auto chains =
+        await<QList<Chain>>([&](QObject *c, auto cb) { m_client.sessionChains(sid, c, cb); });
     QVERIFY(chains.ok());
     QCOMPARE(chains.value.size(), 1);
     QCOMPARE(chains.value[0].toJson(), c1.toJson());
 
-    const auto list = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
+    const auto list = await<QList<SessionSummary>>(
+        [&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
     QVERIFY(list.ok());
     QCOMPARE(list.value.size(), 1);
     QCOMPARE(list.value[0].chainsCount, 1);
-    QCOMPARE(list.value[0].currentChainId.isEmpty() || list.value[0].currentChainId == u"c1"_s, true);
+    QCOMPARE(list.value[0].currentChainId.isEmpty() || list.value[0].currentChainId == u"c1"_s,
+             true);
 }
 
 void tst_ApiClient::commandsInputUsers()
@@ -268,21 +290,25 @@ void tst_ApiClient::commandsInputUsers()
     QVERIFY(await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); }).ok());
 
     const auto cmd = await<Command>([&](QObject *c, auto cb) {
-        m_client.queueCommand(sid, CommandType::Pause, QJsonObject{{u"reason"_s, u"lunch"_s}}, c, cb);
+        m_client.queueCommand(sid, CommandType::Pause, QJsonObject{{u"reason"_s, u"lunch"_s}}, c,
+                              cb);
     });
     QVERIFY2(cmd.ok(), qPrintable(cmd.error.describe()));
     QCOMPARE(cmd.value.type, CommandType::Pause);
     QCOMPARE(cmd.value.payload.toObject().value(u"reason"_s).toString(), u"lunch"_s);
     QVERIFY(!cmd.value.id.isEmpty());
 
-    const auto peeked = await<QList<Command>>([&](QObject *c, auto cb) { m_client.takeCommands(sid, true, c, cb); });
+    const auto peeked = await<QList<Command>>(
+        [&](QObject *c, auto cb) { m_client.takeCommands(sid, true, c, cb); });
     QVERIFY(peeked.ok());
     QCOMPARE(peeked.value.size(), 1);
-    const auto taken = await<QList<Command>>([&](QObject *c, auto cb) { m_client.takeCommands(sid, false, c, cb); });
+    const auto taken = await<QList<Command>>(
+        [&](QObject *c, auto cb) { m_client.takeCommands(sid, false, c, cb); });
     QVERIFY(taken.ok());
     QCOMPARE(taken.value.size(), 1);
     QCOMPARE(taken.value[0].id, cmd.value.id);
-    const auto empty = await<QList<Command>>([&](QObject *c, auto cb) { m_client.takeCommands(sid, false, c, cb); });
+    const auto empty = await<QList<Command>>(
+        [&](QObject *c, auto cb) { m_client.takeCommands(sid, false, c, cb); });
     QVERIFY(empty.ok());
     QVERIFY(empty.value.isEmpty());
 
@@ -292,14 +318,17 @@ void tst_ApiClient::commandsInputUsers()
     QVERIFY2(ack.ok(), qPrintable(ack.error.describe()));
     QVERIFY(ack.value);
 
-    const auto input = await<Input>([&](QObject *c, auto cb) { m_client.queueInput(sid, u"yes"_s, u"Continue?"_s, c, cb); });
+    const auto input = await<Input>(
+        [&](QObject *c, auto cb) { m_client.queueInput(sid, u"yes"_s, u"Continue?"_s, c, cb); });
     QVERIFY2(input.ok(), qPrintable(input.error.describe()));
     QCOMPARE(input.value.input.toString(), u"yes"_s);
     QCOMPARE(input.value.prompt.toString(), u"Continue?"_s);
-    const auto inPeek = await<QList<Input>>([&](QObject *c, auto cb) { m_client.takeInput(sid, true, c, cb); });
+    const auto inPeek =
+        await<QList<Input>>([&](QObject *c, auto cb) { m_client.takeInput(sid, true, c, cb); });
     QVERIFY(inPeek.ok());
     QCOMPARE(inPeek.value.size(), 1);
-    const auto inputs = await<QList<Input>>([&](QObject *c, auto cb) { m_client.takeInput(sid, false, c, cb); });
+    const auto inputs =
+        await<QList<Input>>([&](QObject *c, auto cb) { m_client.takeInput(sid, false, c, cb); });
     QVERIFY(inputs.ok());
     QCOMPARE(inputs.value.size(), 1);
     QCOMPARE(inputs.value[0].input.toString(), u"yes"_s);
@@ -311,7 +340,8 @@ void tst_ApiClient::commandsInputUsers()
     QCOMPARE(users.value[0].id, u"carol"_s);
     QCOMPARE(users.value[0].sessionCount, 1);
     QCOMPARE(users.value[0].sessionIds, QStringList{sid});
-    const auto userSessions = await<QList<Session>>([&](QObject *c, auto cb) { m_client.userSessions(u"carol"_s, c, cb); });
+    const auto userSessions = await<QList<Session>>(
+        [&](QObject *c, auto cb) { m_client.userSessions(u"carol"_s, c, cb); });
     QVERIFY(userSessions.ok());
     QCOMPARE(userSessions.value.size(), 1);
     QCOMPARE(userSessions.value[0].id, sid);
@@ -322,10 +352,12 @@ void tst_ApiClient::deleteSession()
     startDaemon();
     NewSession ns{u"/repo"_s, {}, {}, {}, u"s-del"_s};
     QVERIFY(await<Session>([&](QObject *c, auto cb) { m_client.createSession(ns, c, cb); }).ok());
-    const auto gone = await<bool>([&](QObject *c, auto cb) { m_client.deleteSession(u"s-del"_s, c, cb); });
+    const auto gone =
+        await<bool>([&](QObject *c, auto cb) { m_client.deleteSession(u"s-del"_s, c, cb); });
     QVERIFY2(gone.ok(), qPrintable(gone.error.describe()));
     QVERIFY(gone.value);
-    const auto again = await<bool>([&](QObject *c, auto cb) { m_client.deleteSession(u"s-del"_s, c, cb); });
+    const auto again =
+        await<bool>([&](QObject *c, auto cb) { m_client.deleteSession(u"s-del"_s, c, cb); });
     QCOMPARE(again.error.kind, ApiError::NotFound);
     QVERIFY(!again.value);
     QVERIFY2(again.error.describe().contains(u"s-del"_s), qPrintable(again.error.describe()));
@@ -339,7 +371,8 @@ void tst_ApiClient::unreachable()
     const auto r = await<ServerInfo>([&](QObject *c, auto cb) { m_client.checkServer(c, cb); });
     QCOMPARE(r.error.kind, ApiError::Unreachable);
     QCOMPARE(r.error.httpStatus, 0);
-    QVERIFY2(r.error.describe().startsWith(u"Cannot reach http://127.0.0.1:"_s), qPrintable(r.error.describe()));
+    QVERIFY2(r.error.describe().startsWith(u"Cannot reach http://127.0.0.1:"_s),
+             qPrintable(r.error.describe()));
     QCOMPARE(failed.count(), 1);
 }
 
@@ -362,7 +395,8 @@ void tst_ApiClient::unauthorized()
     QCOMPARE(r.error.httpStatus, 401);
     QVERIFY2(r.error.describe().contains(u"API key"_s), qPrintable(r.error.describe()));
     m_client.setApiKey({});
-    const auto none = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
+    const auto none = await<QList<SessionSummary>>(
+        [&](QObject *c, auto cb) { m_client.listSessions({}, c, cb); });
     QCOMPARE(none.error.kind, ApiError::Unauthorized);
     // /health stays open, so health() alone succeeds: checkServer is the one to ask.
     QVERIFY(await<ServerInfo>([&](QObject *c, auto cb) { m_client.health(c, cb); }).ok());
@@ -373,7 +407,8 @@ void tst_ApiClient::unauthorized()
 void tst_ApiClient::notFoundAndBadRequest()
 {
     startDaemon();
-    const auto missing = await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(u"nope"_s, c, cb); });
+    const auto missing =
+        await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(u"nope"_s, c, cb); });
     QCOMPARE(missing.error.kind, ApiError::NotFound);
     QCOMPARE(missing.error.error, u"Session not found"_s);
     QCOMPARE(missing.error.body.value(u"sessionId"_s).toString(), u"nope"_s);
@@ -382,7 +417,8 @@ void tst_ApiClient::notFoundAndBadRequest()
     });
     QCOMPARE(cmd.error.kind, ApiError::NotFound);
     // An id outside the allowed characters is percent-encoded, reaches its route and is refused.
-    const auto bad = await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(u"a/b c"_s, c, cb); });
+    const auto bad =
+        await<SessionDetail>([&](QObject *c, auto cb) { m_client.getSession(u"a/b c"_s, c, cb); });
     QCOMPARE(bad.error.kind, ApiError::BadRequest);
     QCOMPARE(bad.error.httpStatus, 400);
     QCOMPARE(bad.error.error, u"Invalid id"_s);
@@ -390,17 +426,21 @@ void tst_ApiClient::notFoundAndBadRequest()
         m_client.postEvent(QJsonObject{{u"type"_s, u"x"_s}}, c, cb);
     });
     QCOMPARE(badEvent.error.kind, ApiError::BadRequest);
-    QVERIFY2(badEvent.error.describe().contains(u"Invalid event format"_s), qPrintable(badEvent.error.describe()));
+    QVERIFY2(badEvent.error.describe().contains(u"Invalid event format"_s),
+             qPrintable(badEvent.error.describe()));
 }
 
 void tst_ApiClient::wrongServer_data()
 {
     QTest::addColumn<QByteArray>("response");
     QTest::addColumn<int>("kind");
-    QTest::newRow("html page") << httpResponse("200 OK", "text/html", "<html><body>It works!</body></html>")
+    QTest::newRow("html page") << httpResponse("200 OK", "text/html",
+                                               "<html><body>It works!</body></html>")
                                << int(ApiError::WrongServer);
-    QTest::newRow("html 404") << httpResponse("404 Not Found", "text/html", "<h1>404</h1>") << int(ApiError::WrongServer);
-    QTest::newRow("other JSON") << httpResponse("200 OK", "application/json", R"({"hello":"world"})")
+    QTest::newRow("html 404") << httpResponse("404 Not Found", "text/html", "<h1>404</h1>")
+                              << int(ApiError::WrongServer);
+    QTest::newRow("other JSON") << httpResponse("200 OK", "application/json",
+                                                R"({"hello":"world"})")
                                 << int(ApiError::WrongServer);
     QTest::newRow("proxy 502") << httpResponse("502 Bad Gateway", "text/plain", "bad gateway")
                                << int(ApiError::WrongServer);
@@ -423,7 +463,8 @@ void tst_ApiClient::deadContextDropsCallback()
     startDaemon();
     int calls = 0;
     auto *context = new QObject;
-    m_client.listSessions({}, context, [&calls](const ApiResult<QList<SessionSummary>> &) { ++calls; });
+    m_client.listSessions({}, context,
+                          [&calls](const ApiResult<QList<SessionSummary>> &) { ++calls; });
     delete context;
     // A later call on the same client completes: the earlier one had its chance.
     QVERIFY(await<ServerInfo>([&](QObject *c, auto cb) { m_client.health(c, cb); }).ok());
@@ -452,8 +493,8 @@ void tst_ApiClient::sessionPaging()
     constexpr int kSessions = 2500;
     QJsonArray events;
     for (int i = 0; i < kSessions; ++i)
-        events.append(makeEvent(u"page-%1"_s.arg(i, 5, 10, QLatin1Char('0')), u"session:started"_s, kT0 + i * 1000,
-                                {{u"cwd"_s, u"/r"_s}}));
+        events.append(makeEvent(u"page-%1"_s.arg(i, 5, 10, QLatin1Char('0')), u"session:started"_s,
+                                kT0 + i * 1000, {{u"cwd"_s, u"/r"_s}}));
     QVERIFY(Test::postAll(m_client, events));
 
     QStringList seen;
@@ -461,7 +502,8 @@ void tst_ApiClient::sessionPaging()
         SessionQuery q;
         q.limit = 1000;
         q.offset = offset;
-        const auto page = await<QList<SessionSummary>>([&](QObject *c, auto cb) { m_client.listSessions(q, c, cb); });
+        const auto page = await<QList<SessionSummary>>(
+            [&](QObject *c, auto cb) { m_client.listSessions(q, c, cb); });
         QVERIFY2(page.ok(), qPrintable(page.error.describe()));
         for (const auto &s : page.value)
             seen << s.session.id;

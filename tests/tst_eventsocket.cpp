@@ -72,8 +72,10 @@ QJsonObject eventFrame(const QString &sid, qint64 seq)
 {
     return {{"type"_L1, "event"_L1},
             {"sessionId"_L1, sid},
-            {"payload"_L1, QJsonObject{{"sessionId"_L1, sid}, {"type"_L1, "step:started"_L1},
-                                       {"timestamp"_L1, "2026-03-01T10:00:00.000Z"_L1}, {"seq"_L1, seq}}}};
+            {"payload"_L1, QJsonObject{{"sessionId"_L1, sid},
+                                       {"type"_L1, "step:started"_L1},
+                                       {"timestamp"_L1, "2026-03-01T10:00:00.000Z"_L1},
+                                       {"seq"_L1, seq}}}};
 }
 
 // Completes WebSocket handshakes by hand, greets, then never reads or answers again:
@@ -99,11 +101,17 @@ public:
                         if (line.toLower().startsWith("sec-websocket-key:"))
                             key = line.mid(18).trimmed();
                     }
-                    const QByteArray accept = QCryptographicHash::hash(
-                        QByteArray(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"), QCryptographicHash::Sha1).toBase64();
-                    const QByteArray hello = R"({"type":"subscription_confirmed","payload":{"clientId":"silent"}})";
-                    s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                             "Sec-WebSocket-Accept: " + accept + "\r\n\r\n");
+                    const QByteArray accept =
+                        QCryptographicHash::hash(
+                            QByteArray(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+                            QCryptographicHash::Sha1)
+                            .toBase64();
+                    const QByteArray hello =
+                        R"({"type":"subscription_confirmed","payload":{"clientId":"silent"}})";
+                    s->write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                             "websocket\r\nConnection: Upgrade\r\n"
+                             "Sec-WebSocket-Accept: " +
+                             accept + "\r\n\r\n");
                     s->write(QByteArray(1, char(0x81)) + char(hello.size()) + hello);
                     s->setProperty("done", true);
                 });
@@ -152,13 +160,16 @@ void tst_EventSocket::handshakeAsksForEnvelope()
     socket.setAutoReconnect(false);
     socket.open(QUrl(u"http://127.0.0.1:%1/prefix/"_s.arg(fake.serverPort())), u"k3y"_s);
     QTRY_VERIFY_WITH_TIMEOUT(request.contains("\r\n\r\n"), kWaitMs);
-    QVERIFY2(request.startsWith("GET /prefix/ws?framing=envelope HTTP/1.1\r\n"), request.constData());
+    QVERIFY2(request.startsWith("GET /prefix/ws?framing=envelope HTTP/1.1\r\n"),
+             request.constData());
     QVERIFY2(request.contains("\r\nSec-WebSocket-Protocol: afw.v1\r\n"), request.constData());
     QVERIFY2(request.contains("\r\nAuthorization: Bearer k3y\r\n"), request.constData());
     QVERIFY(!request.contains("apiKey"));
     QCOMPARE(socket.state(), EventSocket::State::Connecting);
-    QCOMPARE(EventSocket::webSocketUrl(QUrl(u"https://h:1"_s)), QUrl(u"wss://h:1/ws?framing=envelope"_s));
-    QCOMPARE(EventSocket::webSocketUrl(QUrl(u"http://h:1"_s), EventSocket::Framing::Events), QUrl(u"ws://h:1/ws"_s));
+    QCOMPARE(EventSocket::webSocketUrl(QUrl(u"https://h:1"_s)),
+             QUrl(u"wss://h:1/ws?framing=envelope"_s));
+    QCOMPARE(EventSocket::webSocketUrl(QUrl(u"http://h:1"_s), EventSocket::Framing::Events),
+             QUrl(u"ws://h:1/ws"_s));
 }
 
 void tst_EventSocket::eventsCommandsInputPing()
@@ -183,32 +194,39 @@ void tst_EventSocket::eventsCommandsInputPing()
     QVERIFY(raw.first().first().toString().contains(u"\"clientId\""_s));
 
     const qint64 t = nowMs();
-    QVERIFY(Test::postAll(client, {makeEvent(u"A"_s, u"session:started"_s, t), makeEvent(u"B"_s, u"session:started"_s, t)}));
+    QVERIFY(Test::postAll(client, {makeEvent(u"A"_s, u"session:started"_s, t),
+                                   makeEvent(u"B"_s, u"session:started"_s, t)}));
     QTRY_COMPARE_WITH_TIMEOUT(got.events.size(), 2, kWaitMs); // no subscription: every session
 
     QSignalSpy confirmed(&socket, &EventSocket::subscriptionConfirmed);
     socket.subscribe(u"A"_s, 1);
     QVERIFY(confirmed.wait(kWaitMs));
     QCOMPARE(confirmed.first().first().toString(), u"A"_s);
-    QVERIFY(Test::postAll(client, {makeEvent(u"B"_s, u"step:started"_s, t, {{u"stepNumber"_s, 1}}),
-                                   makeEvent(u"A"_s, u"step:started"_s, t, {{u"stepNumber"_s, 1}})}));
+    QVERIFY(
+        Test::postAll(client, {makeEvent(u"B"_s, u"step:started"_s, t, {{u"stepNumber"_s, 1}}),
+                               makeEvent(u"A"_s, u"step:started"_s, t, {{u"stepNumber"_s, 1}})}));
     QTRY_COMPARE_WITH_TIMEOUT(got.seqs(u"A"_s), (QList<qint64>{1, 2}), kWaitMs);
     QCOMPARE(got.seqs(u"B"_s), QList<qint64>{1}); // subscribed to A only now
     QCOMPARE(socket.lastSeq(u"A"_s), 2);
 
     socket.setReceiveAll(true);
     QTRY_COMPARE_WITH_TIMEOUT(confirmed.count(), 2, kWaitMs);
-    QVERIFY(Test::postAll(client, {makeEvent(u"B"_s, u"step:completed"_s, t, {{u"stepNumber"_s, 1}})}));
-    QTRY_COMPARE_WITH_TIMEOUT(got.seqs(u"B"_s), (QList<qint64>{1, 3}), kWaitMs); // 2 came while not wanted
+    QVERIFY(
+        Test::postAll(client, {makeEvent(u"B"_s, u"step:completed"_s, t, {{u"stepNumber"_s, 1}})}));
+    QTRY_COMPARE_WITH_TIMEOUT(got.seqs(u"B"_s), (QList<qint64>{1, 3}),
+                              kWaitMs); // 2 came while not wanted
 
     QSignalSpy commands(&socket, &EventSocket::commandReceived);
     QSignalSpy acks(&socket, &EventSocket::commandAcked);
-    const auto cmd = await<Command>([&](QObject *c, auto cb) { client.queueCommand(u"A"_s, CommandType::Skip, {}, c, cb); });
+    const auto cmd = await<Command>(
+        [&](QObject *c, auto cb) { client.queueCommand(u"A"_s, CommandType::Skip, {}, c, cb); });
     QVERIFY(cmd.ok());
     QTRY_COMPARE_WITH_TIMEOUT(commands.count(), 1, kWaitMs);
     QCOMPARE(commands.first().at(0).toString(), u"A"_s);
     QCOMPARE(commands.first().at(1).toJsonObject().value("id"_L1).toString(), cmd.value.id);
-    QVERIFY(await<bool>([&](QObject *c, auto cb) { client.ackCommand(cmd.value.id, true, {}, c, cb); }).ok());
+    QVERIFY(await<bool>([&](QObject *c, auto cb) {
+                client.ackCommand(cmd.value.id, true, {}, c, cb);
+            }).ok());
     QTRY_COMPARE_WITH_TIMEOUT(acks.count(), 1, kWaitMs);
     QCOMPARE(acks.first().at(1).toJsonObject().value("commandId"_L1).toString(), cmd.value.id);
 
@@ -216,7 +234,8 @@ void tst_EventSocket::eventsCommandsInputPing()
     QSignalSpy pongs(&socket, &EventSocket::pongReceived);
     QVERIFY(socket.sendPing());
     QVERIFY(pongs.wait(kWaitMs)); // the input frame before it was handled
-    const auto inputs = await<QList<Input>>([&](QObject *c, auto cb) { client.takeInput(u"A"_s, false, c, cb); });
+    const auto inputs =
+        await<QList<Input>>([&](QObject *c, auto cb) { client.takeInput(u"A"_s, false, c, cb); });
     QVERIFY(inputs.ok());
     QCOMPARE(inputs.value.size(), 1);
     QCOMPARE(inputs.value[0].input.toString(), u"go on"_s);
@@ -252,7 +271,8 @@ void tst_EventSocket::replayAfterSeq()
     fromStart.subscribe(u"R"_s, 0);
     fromStart.open(afwd.url());
     QTRY_COMPARE_WITH_TIMEOUT(all.seqs(u"R"_s), range(1, 10), kWaitMs);
-    QVERIFY(Test::postAll(client, {makeEvent(u"R"_s, u"step:completed"_s, nowMs(), {{u"stepNumber"_s, 9}})}));
+    QVERIFY(Test::postAll(
+        client, {makeEvent(u"R"_s, u"step:completed"_s, nowMs(), {{u"stepNumber"_s, 9}})}));
     QTRY_COMPARE_WITH_TIMEOUT(all.seqs(u"R"_s), range(1, 11), kWaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(got.seqs(u"R"_s), range(5, 11), kWaitMs);
 }
@@ -271,7 +291,8 @@ void tst_EventSocket::duplicatesAndEarlyEventsDropped()
             subscribes.append(msg);
             const QString sid = msg.value("sessionId"_L1).toString();
             ws->sendTextMessage(json(eventFrame(sid, 3))); // before the confirmation
-            ws->sendTextMessage(json({{"type"_L1, "subscription_confirmed"_L1}, {"sessionId"_L1, sid}}));
+            ws->sendTextMessage(
+                json({{"type"_L1, "subscription_confirmed"_L1}, {"sessionId"_L1, sid}}));
             for (qint64 seq : {3, 4, 4, 2, 5, 7})
                 ws->sendTextMessage(json(eventFrame(sid, seq)));
             ws->sendTextMessage(json(eventFrame(u"other"_s, 1))); // untracked: passes

@@ -9,8 +9,7 @@ namespace {
 constexpr int kRecheckMs = 3000;
 } // namespace
 
-Connection::Connection(QObject *parent)
-    : QObject(parent)
+Connection::Connection(QObject *parent) : QObject(parent)
 {
     m_clock.start();
     m_socket.setKeepAliveInterval(15000);
@@ -65,8 +64,8 @@ void Connection::check()
             setState(State::Failed);
             Q_EMIT failed(r.error);
             // Unreachable or down: try again. A wrong key or server will not fix itself.
-            if (r.error.kind == ApiError::Unreachable || r.error.kind == ApiError::Timeout
-                || r.error.kind == ApiError::Unavailable)
+            if (r.error.kind == ApiError::Unreachable || r.error.kind == ApiError::Timeout ||
+                r.error.kind == ApiError::Unavailable)
                 m_retry.start();
             return;
         }

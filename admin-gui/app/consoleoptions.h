@@ -20,12 +20,12 @@ struct ConsoleOptions
     QString session;
     QString redisUrl;
     QString redisPrefix = QStringLiteral("afw:");
-    QString screenshot;        // render to this PNG after the first load, then exit
+    QString screenshot; // render to this PNG after the first load, then exit
     int screenshotTimeoutMs = 60000;
 
     // nullopt and the reason (or the --help/--version text with *exitNow) otherwise.
-    static std::optional<ConsoleOptions> parse(const QStringList &args, const QProcessEnvironment &env,
-                                               QString *message, bool *exitNow);
+    static std::optional<ConsoleOptions>
+    parse(const QStringList &args, const QProcessEnvironment &env, QString *message, bool *exitNow);
 };
 
 } // namespace Afw

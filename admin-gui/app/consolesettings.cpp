@@ -46,7 +46,8 @@ bool ConsoleSettings::rememberKey() const
 
 QString ConsoleSettings::apiKey() const
 {
-    return rememberKey() ? m_settings.value(QStringLiteral("connection/apiKey")).toString() : QString();
+    return rememberKey() ? m_settings.value(QStringLiteral("connection/apiKey")).toString()
+                         : QString();
 }
 
 void ConsoleSettings::setApiKey(const QString &key, bool remember)

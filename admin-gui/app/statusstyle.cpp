@@ -22,11 +22,16 @@ void initResources()
 QColor statusColor(Status s)
 {
     switch (s) {
-    case Status::Pending: return QColor(0x8a, 0x8f, 0x98);
-    case Status::InProgress: return QColor(0x2f, 0x7d, 0xe1);
-    case Status::Completed: return QColor(0x2e, 0x9d, 0x57);
-    case Status::Failed: return QColor(0xd6, 0x45, 0x45);
-    case Status::Skipped: return QColor(0xb5, 0x8a, 0x2e);
+    case Status::Pending:
+        return QColor(0x8a, 0x8f, 0x98);
+    case Status::InProgress:
+        return QColor(0x2f, 0x7d, 0xe1);
+    case Status::Completed:
+        return QColor(0x2e, 0x9d, 0x57);
+    case Status::Failed:
+        return QColor(0xd6, 0x45, 0x45);
+    case Status::Skipped:
+        return QColor(0xb5, 0x8a, 0x2e);
     }
     return {};
 }
@@ -79,19 +84,22 @@ QString formatDuration(qint64 ms)
     if (s < 3600)
         return QStringLiteral("%1m %2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
     if (s < 86400)
-        return QStringLiteral("%1h %2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+        return QStringLiteral("%1h %2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10,
+                                                           QLatin1Char('0'));
     return QStringLiteral("%1d %2h").arg(s / 86400).arg((s % 86400) / 3600);
 }
 
 QString formatLocal(qint64 msSinceEpoch)
 {
-    return QDateTime::fromMSecsSinceEpoch(msSinceEpoch).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    return QDateTime::fromMSecsSinceEpoch(msSinceEpoch)
+        .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 QString formatUtc(qint64 msSinceEpoch, bool withSuffix)
 {
     return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC)
-        .toString(withSuffix ? QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'") : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        .toString(withSuffix ? QStringLiteral("yyyy-MM-dd HH:mm:ss 'UTC'")
+                             : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 QString formatShort(qint64 msSinceEpoch)

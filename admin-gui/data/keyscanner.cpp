@@ -41,8 +41,7 @@ QByteArray escapeGlob(const QString &s)
 }
 } // namespace
 
-KeyScanner::KeyScanner(KeysModel *model, QObject *parent)
-    : QObject(parent), m_model(model)
+KeyScanner::KeyScanner(KeysModel *model, QObject *parent) : QObject(parent), m_model(model)
 {
 }
 
@@ -56,8 +55,10 @@ bool KeyScanner::setRedisUrl(const QString &redisUrl, QString *error)
     stop();
     m_url = redisUrl;
     m_client = std::make_unique<Redis::Client>(*url);
-    connect(m_client.get(), &Redis::Connection::connected, this, [this] { Q_EMIT connectedChanged(true); });
-    connect(m_client.get(), &Redis::Connection::disconnected, this, [this] { Q_EMIT connectedChanged(false); });
+    connect(m_client.get(), &Redis::Connection::connected, this,
+            [this] { Q_EMIT connectedChanged(true); });
+    connect(m_client.get(), &Redis::Connection::disconnected, this,
+            [this] { Q_EMIT connectedChanged(false); });
     m_client->start();
     return true;
 }
@@ -80,7 +81,8 @@ void KeyScanner::scan(const QString &prefix, const QString &sessionId)
     stop();
     m_model->clear();
     if (!m_client) {
-        Q_EMIT failed(tr("No Redis URL: start afw-admin with --redis-url or set one in the Connect dialog."));
+        Q_EMIT failed(
+            tr("No Redis URL: start afw-admin with --redis-url or set one in the Connect dialog."));
         return;
     }
     m_pattern = pattern(prefix, sessionId);
@@ -100,21 +102,22 @@ void KeyScanner::stop()
 void KeyScanner::nextPage()
 {
     const quint64 generation = m_generation;
-    m_client->command({"SCAN", m_cursor, "MATCH", m_pattern, "COUNT", QByteArray::number(m_pageSize)}, this,
-                      [this, generation](const Redis::Reply &r) {
-                          if (generation != m_generation)
-                              return;
-                          if (r.isError() || !r.isArray() || r.elements.size() != 2) {
-                              m_scanning = false;
-                              Q_EMIT failed(tr("SCAN failed: %1").arg(r.errorMessage()));
-                              return;
-                          }
-                          m_cursor = r.elements.at(0).str;
-                          QList<QByteArray> keys;
-                          for (const auto &k : r.elements.at(1).elements)
-                              keys.append(k.str);
-                          inspect(keys);
-                      });
+    m_client->command(
+        {"SCAN", m_cursor, "MATCH", m_pattern, "COUNT", QByteArray::number(m_pageSize)}, this,
+        [this, generation](const Redis::Reply &r) {
+            if (generation != m_generation)
+                return;
+            if (r.isError() || !r.isArray() || r.elements.size() != 2) {
+                m_scanning = false;
+                Q_EMIT failed(tr("SCAN failed: %1").arg(r.errorMessage()));
+                return;
+            }
+            m_cursor = r.elements.at(0).str;
+            QList<QByteArray> keys;
+            for (const auto &k : r.elements.at(1).elements)
+                keys.append(k.str);
+            inspect(keys);
+        });
 }
 
 void KeyScanner::inspect(const QList<QByteArray> &keys)

@@ -80,32 +80,34 @@ void SessionFeed::requestPage()
     q.afterSeq = m_lastSeq;
     q.limit = m_pageSize;
     const quint64 generation = m_generation;
-    m_connection->api()->events(m_id, q, m_context, [this, generation](const ApiResult<QList<EventRecord>> &r) {
-        if (generation != m_generation)
-            return;
-        if (!r.ok()) {
-            // Connection trouble: resumed() asks again. Anything else: say so.
-            qCInfo(lcGui).noquote() << "reading events failed:" << r.error.describe();
-            Q_EMIT failed(r.error);
-            return;
-        }
-        append(r.value);
-        if (int(r.value.size()) == m_pageSize) {
-            requestPage();
-            return;
-        }
-        m_loading = false;
-        m_eventsLoaded = true;
-        const qint64 elapsed = m_loadTimer.elapsed();
-        qCInfo(lcGui) << "session" << m_id << ":" << m_events->rowCount() << "events in" << elapsed << "ms";
-        // From here the socket carries the session, from exactly after what was read.
-        m_connection->socket()->subscribe(m_id, m_lastSeq);
-        if (!m_connection->socket()->isOpen())
-            m_subscribed = true; // it subscribes when it opens; nothing to wait for now
-        Q_EMIT loadingChanged(false);
-        Q_EMIT eventsLoaded(m_events->rowCount(), elapsed);
-        checkReady();
-    });
+    m_connection->api()->events(
+        m_id, q, m_context, [this, generation](const ApiResult<QList<EventRecord>> &r) {
+            if (generation != m_generation)
+                return;
+            if (!r.ok()) {
+                // Connection trouble: resumed() asks again. Anything else: say so.
+                qCInfo(lcGui).noquote() << "reading events failed:" << r.error.describe();
+                Q_EMIT failed(r.error);
+                return;
+            }
+            append(r.value);
+            if (int(r.value.size()) == m_pageSize) {
+                requestPage();
+                return;
+            }
+            m_loading = false;
+            m_eventsLoaded = true;
+            const qint64 elapsed = m_loadTimer.elapsed();
+            qCInfo(lcGui) << "session" << m_id << ":" << m_events->rowCount() << "events in"
+                          << elapsed << "ms";
+            // From here the socket carries the session, from exactly after what was read.
+            m_connection->socket()->subscribe(m_id, m_lastSeq);
+            if (!m_connection->socket()->isOpen())
+                m_subscribed = true; // it subscribes when it opens; nothing to wait for now
+            Q_EMIT loadingChanged(false);
+            Q_EMIT eventsLoaded(m_events->rowCount(), elapsed);
+            checkReady();
+        });
 }
 
 void SessionFeed::append(const QList<EventRecord> &events)
@@ -149,13 +151,14 @@ void SessionFeed::refreshTtl()
         return;
     m_ttlAge.start();
     const quint64 generation = m_generation;
-    m_connection->api()->sessionTtl(m_id, m_context, [this, generation](const ApiResult<TtlReport> &r) {
-        if (generation != m_generation || !r.ok())
-            return;
-        m_ttl->setReport(r.value);
-        m_ttlLoaded = true;
-        checkReady();
-    });
+    m_connection->api()->sessionTtl(m_id, m_context,
+                                    [this, generation](const ApiResult<TtlReport> &r) {
+                                        if (generation != m_generation || !r.ok())
+                                            return;
+                                        m_ttl->setReport(r.value);
+                                        m_ttlLoaded = true;
+                                        checkReady();
+                                    });
 }
 
 void SessionFeed::checkReady()

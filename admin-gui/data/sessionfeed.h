@@ -29,8 +29,8 @@ class SessionFeed : public QObject
     Q_OBJECT
 
 public:
-    SessionFeed(Connection *connection, EventListModel *events, ChainTreeModel *chains, TtlModel *ttl,
-                QObject *parent = nullptr);
+    SessionFeed(Connection *connection, EventListModel *events, ChainTreeModel *chains,
+                TtlModel *ttl, QObject *parent = nullptr);
 
     void setSession(const QString &id);
     QString sessionId() const { return m_id; }

@@ -69,44 +69,46 @@ void SessionStore::requestPage()
     q.limit = m_pageSize;
     q.offset = m_offset;
     const quint64 generation = m_generation;
-    m_connection->api()->listSessions(q, m_loadContext, [this, generation](const ApiResult<QList<SessionSummary>> &r) {
-        if (generation != m_generation)
-            return;
-        if (!r.ok()) {
-            qCInfo(lcGui).noquote() << "session listing failed:" << r.error.describe();
-            m_loading = false;
-            Q_EMIT loadingChanged(false);
-            Q_EMIT loadFailed(r.error);
-            return;
-        }
-        int fresh = 0;
-        QList<SessionSummary> page;
-        page.reserve(r.value.size());
-        for (const SessionSummary &s : r.value) {
-            if (m_deleted.contains(s.session.id))
-                continue;
-            if (!m_listed.contains(s.session.id)) {
-                m_listed.insert(s.session.id);
-                ++fresh;
+    m_connection->api()->listSessions(
+        q, m_loadContext, [this, generation](const ApiResult<QList<SessionSummary>> &r) {
+            if (generation != m_generation)
+                return;
+            if (!r.ok()) {
+                qCInfo(lcGui).noquote() << "session listing failed:" << r.error.describe();
+                m_loading = false;
+                Q_EMIT loadingChanged(false);
+                Q_EMIT loadFailed(r.error);
+                return;
             }
-            // What live events said since is newer than this listing: fetch it again.
-            if (m_pending.contains(s.session.id))
-                m_dirty.insert(s.session.id);
-            page.append(s);
-        }
-        m_model->upsert(page);
-        Q_EMIT progress(int(m_listed.size()));
-        if (int(r.value.size()) < m_pageSize) {
-            finishLoad(true);
-        } else if (fresh == 0) {
-            // A daemon without ?offset answers the first page again: that is all it shows.
-            qCInfo(lcGui) << "daemon does not page sessions; showing the newest" << m_listed.size();
-            finishLoad(false);
-        } else {
-            m_offset += int(r.value.size());
-            requestPage();
-        }
-    });
+            int fresh = 0;
+            QList<SessionSummary> page;
+            page.reserve(r.value.size());
+            for (const SessionSummary &s : r.value) {
+                if (m_deleted.contains(s.session.id))
+                    continue;
+                if (!m_listed.contains(s.session.id)) {
+                    m_listed.insert(s.session.id);
+                    ++fresh;
+                }
+                // What live events said since is newer than this listing: fetch it again.
+                if (m_pending.contains(s.session.id))
+                    m_dirty.insert(s.session.id);
+                page.append(s);
+            }
+            m_model->upsert(page);
+            Q_EMIT progress(int(m_listed.size()));
+            if (int(r.value.size()) < m_pageSize) {
+                finishLoad(true);
+            } else if (fresh == 0) {
+                // A daemon without ?offset answers the first page again: that is all it shows.
+                qCInfo(lcGui) << "daemon does not page sessions; showing the newest"
+                              << m_listed.size();
+                finishLoad(false);
+            } else {
+                m_offset += int(r.value.size());
+                requestPage();
+            }
+        });
 }
 
 void SessionStore::finishLoad(bool complete)
@@ -144,24 +146,28 @@ void SessionStore::onEvent(const QString &sessionId, qint64, const QJsonObject &
         m_deleted.erase(it);
     }
     const QString type = str(event, "type");
-    const qint64 ts = parseIsoTimestamp(str(event, "timestamp")).value_or(QDateTime::currentMSecsSinceEpoch());
+    const qint64 ts =
+        parseIsoTimestamp(str(event, "timestamp")).value_or(QDateTime::currentMSecsSinceEpoch());
     const SessionSummary *current = known(sessionId);
     if (!current) {
         // Its first event: the row from what the event says (as the daemon creates
         // sessions from events), the rest fetched shortly.
         SessionSummary s;
         s.session.id = sessionId;
-        s.session.status = type == QLatin1String("session:ended") ? Status::Completed : Status::InProgress;
+        s.session.status =
+            type == QLatin1String("session:ended") ? Status::Completed : Status::InProgress;
         s.session.startedAtMs = ts;
         s.session.cwd = str(event, "cwd");
         s.session.hostname = str(event, "hostname");
         s.session.platform = str(event, "platform");
-        s.session.user = event.value(QLatin1String("user")).isString() ? str(event, "user") : str(event, "userId");
+        s.session.user = event.value(QLatin1String("user")).isString() ? str(event, "user")
+                                                                       : str(event, "userId");
         m_pending.insert(sessionId, s);
         if (m_loading)
             m_addedLive.insert(sessionId);
         m_dirty.insert(sessionId);
-    } else if (type == QLatin1String("session:started") && current->session.status == Status::Pending) {
+    } else if (type == QLatin1String("session:started") &&
+               current->session.status == Status::Pending) {
         SessionSummary s = *current;
         s.session.status = Status::InProgress;
         m_pending.insert(sessionId, s);
@@ -197,7 +203,8 @@ void SessionStore::refreshDirty()
     // A session's details carry all its chains (the daemon folds every event for them):
     // at most one read per session every few seconds, however busy it is.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (auto it = m_dirty.begin(); it != m_dirty.end() && m_detailsInFlight < kMaxDetailsInFlight;) {
+    for (auto it = m_dirty.begin();
+         it != m_dirty.end() && m_detailsInFlight < kMaxDetailsInFlight;) {
         const QString id = *it;
         if (now - m_refreshedAt.value(id, 0) < kMinRefreshGapMs) {
             ++it;

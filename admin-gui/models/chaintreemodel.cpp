@@ -38,7 +38,8 @@ QString durationText(const QJsonObject &fields, Status status)
     if (status == Status::InProgress) {
         const auto started = parseIsoTimestamp(fields.value(QLatin1String("startedAt")).toString());
         if (started)
-            return Style::formatDuration(QDateTime::currentMSecsSinceEpoch() - *started) + QStringLiteral("…");
+            return Style::formatDuration(QDateTime::currentMSecsSinceEpoch() - *started) +
+                   QStringLiteral("…");
     }
     return {};
 }
@@ -49,8 +50,7 @@ bool sameStep(const ChainStep &a, const ChainStep &b)
 }
 } // namespace
 
-ChainTreeModel::ChainTreeModel(QObject *parent)
-    : QAbstractItemModel(parent)
+ChainTreeModel::ChainTreeModel(QObject *parent) : QAbstractItemModel(parent)
 {
 }
 
@@ -89,11 +89,16 @@ QVariant ChainTreeModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn: return tr("Chain / step");
-    case StatusColumn: return tr("Status");
-    case ModelColumn: return tr("Model");
-    case DurationColumn: return tr("Duration");
-    case DetailColumn: return tr("Result / error");
+    case NameColumn:
+        return tr("Chain / step");
+    case StatusColumn:
+        return tr("Status");
+    case ModelColumn:
+        return tr("Model");
+    case DurationColumn:
+        return tr("Duration");
+    case DetailColumn:
+        return tr("Result / error");
     }
     return {};
 }
@@ -118,9 +123,12 @@ QVariant ChainTreeModel::chainData(const Chain &c, int column, int role) const
             const QString title = field(c.fields, "title");
             return title.isEmpty() ? c.id : title;
         }
-        case StatusColumn: return Style::statusLabel(c.status);
-        case ModelColumn: return QString(); // steps name their models; the chain has none
-        case DurationColumn: return durationText(c.fields, c.status);
+        case StatusColumn:
+            return Style::statusLabel(c.status);
+        case ModelColumn:
+            return QString(); // steps name their models; the chain has none
+        case DurationColumn:
+            return durationText(c.fields, c.status);
         case DetailColumn: {
             int done = 0;
             for (const auto &s : c.steps)
@@ -145,10 +153,14 @@ QVariant ChainTreeModel::chainData(const Chain &c, int column, int role) const
         const QString mode = field(c.fields, "executionMode");
         return mode.isEmpty() ? tip : QString(tip + QStringLiteral(", ") + mode);
     }
-    case StatusRole: return int(c.status);
-    case IsCurrentRole: return current;
-    case KindRole: return int(ChainKind);
-    case JsonRole: return QString::fromUtf8(QJsonDocument(c.toJson()).toJson(QJsonDocument::Indented));
+    case StatusRole:
+        return int(c.status);
+    case IsCurrentRole:
+        return current;
+    case KindRole:
+        return int(ChainKind);
+    case JsonRole:
+        return QString::fromUtf8(QJsonDocument(c.toJson()).toJson(QJsonDocument::Indented));
     }
     return {};
 }
@@ -164,9 +176,12 @@ QVariant ChainTreeModel::stepData(const ChainStep &s, int column, int role) cons
             const QString what = action.isEmpty() ? field(s.fields, "description") : action;
             return QStringLiteral("#%1  %2").arg(s.stepNumber).arg(what);
         }
-        case StatusColumn: return Style::statusLabel(s.status);
-        case ModelColumn: return field(s.fields, "model");
-        case DurationColumn: return durationText(s.fields, s.status);
+        case StatusColumn:
+            return Style::statusLabel(s.status);
+        case ModelColumn:
+            return field(s.fields, "model");
+        case DurationColumn:
+            return durationText(s.fields, s.status);
         case DetailColumn: {
             const QString error = field(s.fields, "error");
             return error.isEmpty() ? field(s.fields, "result") : error;
@@ -192,10 +207,14 @@ QVariant ChainTreeModel::stepData(const ChainStep &s, int column, int role) cons
         const QString description = field(s.fields, "description");
         return description.isEmpty() ? QVariant() : QVariant(description);
     }
-    case StatusRole: return int(s.status);
-    case IsCurrentRole: return running;
-    case KindRole: return int(StepKind);
-    case JsonRole: return QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
+    case StatusRole:
+        return int(s.status);
+    case IsCurrentRole:
+        return running;
+    case KindRole:
+        return int(StepKind);
+    case JsonRole:
+        return QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
     }
     return {};
 }

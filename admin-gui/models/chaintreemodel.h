@@ -18,7 +18,14 @@ class ChainTreeModel : public QAbstractItemModel
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, StatusColumn, ModelColumn, DurationColumn, DetailColumn, ColumnCount };
+    enum Column {
+        NameColumn,
+        StatusColumn,
+        ModelColumn,
+        DurationColumn,
+        DetailColumn,
+        ColumnCount
+    };
     enum Role { StatusRole = Qt::UserRole + 1, IsCurrentRole, JsonRole, KindRole };
     enum Kind { ChainKind, StepKind };
 
@@ -29,14 +36,16 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     void sync(const QList<Chain> &chains, const QString &currentChainId);
     void clear();
 
     const QList<Chain> &chains() const { return m_chains; }
     QString currentChainId() const { return m_current; }
-    /** The step running now in the current chain (or the last running anywhere); invalid if none. */
+    /** The step running now in the current chain (or the last running anywhere); invalid if none.
+     */
     QModelIndex runningStep() const;
 
 private:

@@ -5,8 +5,7 @@
 
 namespace Afw {
 
-EventFilterProxy::EventFilterProxy(QObject *parent)
-    : QSortFilterProxyModel(parent)
+EventFilterProxy::EventFilterProxy(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setDynamicSortFilter(true);
 }

@@ -9,8 +9,7 @@
 
 namespace Afw {
 
-EventListModel::EventListModel(QObject *parent)
-    : QAbstractTableModel(parent)
+EventListModel::EventListModel(QObject *parent) : QAbstractTableModel(parent)
 {
 }
 
@@ -29,10 +28,14 @@ QVariant EventListModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case SeqColumn: return tr("Seq");
-    case TimeColumn: return tr("Time");
-    case TypeColumn: return tr("Type");
-    case SummaryColumn: return tr("Summary");
+    case SeqColumn:
+        return tr("Seq");
+    case TimeColumn:
+        return tr("Time");
+    case TypeColumn:
+        return tr("Type");
+    case SummaryColumn:
+        return tr("Summary");
     }
     return {};
 }
@@ -45,17 +48,22 @@ QVariant EventListModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case SeqColumn: return r.seq;
+        case SeqColumn:
+            return r.seq;
         case TimeColumn:
-            return r.timestampMs ? QDateTime::fromMSecsSinceEpoch(r.timestampMs).toString(QStringLiteral("HH:mm:ss.zzz"))
+            return r.timestampMs ? QDateTime::fromMSecsSinceEpoch(r.timestampMs)
+                                       .toString(QStringLiteral("HH:mm:ss.zzz"))
                                  : QString();
-        case TypeColumn: return r.type;
-        case SummaryColumn: return r.summary;
+        case TypeColumn:
+            return r.type;
+        case SummaryColumn:
+            return r.summary;
         }
         return {};
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn && r.timestampMs)
-            return QString(Style::formatLocal(r.timestampMs) + QStringLiteral("  /  ") + Style::formatUtc(r.timestampMs));
+            return QString(Style::formatLocal(r.timestampMs) + QStringLiteral("  /  ") +
+                           Style::formatUtc(r.timestampMs));
         if (index.column() == SummaryColumn)
             return r.summary;
         return {};
@@ -68,11 +76,16 @@ QVariant EventListModel::data(const QModelIndex &index, int role) const
             return Style::mutedColor();
         return {};
     case Qt::TextAlignmentRole:
-        return index.column() == SeqColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
-    case SeqRole: return r.seq;
-    case TypeRole: return r.type;
-    case JsonRole: return QString::fromUtf8(r.json);
-    case TimestampRole: return r.timestampMs;
+        return index.column() == SeqColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter))
+                                           : QVariant();
+    case SeqRole:
+        return r.seq;
+    case TypeRole:
+        return r.type;
+    case JsonRole:
+        return QString::fromUtf8(r.json);
+    case TimestampRole:
+        return r.timestampMs;
     }
     return {};
 }

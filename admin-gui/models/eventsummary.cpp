@@ -49,8 +49,9 @@ QString eventSummary(const QJsonObject &e)
         const QString model = str(e, "model");
         if (!model.isEmpty())
             out += QStringLiteral(" (") + model + u')';
-        const QString tail = type == QLatin1String("step:failed") ? firstOf(e, {"error", "errorType"})
-                                                                  : firstOf(e, {"result", "learning"});
+        const QString tail = type == QLatin1String("step:failed")
+                                 ? firstOf(e, {"error", "errorType"})
+                                 : firstOf(e, {"result", "learning"});
         if (!tail.isEmpty())
             out += QStringLiteral(" — ") + tail;
     } else if (type == QLatin1String("chain:compiled")) {
@@ -81,7 +82,8 @@ QColor eventTypeColor(const QString &type)
 {
     if (type == QLatin1String("step:failed") || type.startsWith(QLatin1String("error:")))
         return Style::criticalColor();
-    if (type.startsWith(QLatin1String("warning:")) || type == QLatin1String("interaction:awaiting-input"))
+    if (type.startsWith(QLatin1String("warning:")) ||
+        type == QLatin1String("interaction:awaiting-input"))
         return Style::warningColor();
     if (type.endsWith(QLatin1String(":completed")) || type == QLatin1String("session:ended"))
         return Style::statusColor(Status::Completed);

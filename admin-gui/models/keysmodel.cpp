@@ -11,8 +11,7 @@
 
 namespace Afw {
 
-KeysModel::KeysModel(QObject *parent)
-    : QAbstractTableModel(parent)
+KeysModel::KeysModel(QObject *parent) : QAbstractTableModel(parent)
 {
 }
 
@@ -31,11 +30,16 @@ QVariant KeysModel::headerData(int section, Qt::Orientation orientation, int rol
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case KeyColumn: return tr("Key");
-    case TypeColumn: return tr("Type");
-    case TtlColumn: return tr("TTL");
-    case LengthColumn: return tr("Length");
-    case MemoryColumn: return tr("Memory");
+    case KeyColumn:
+        return tr("Key");
+    case TypeColumn:
+        return tr("Type");
+    case TtlColumn:
+        return tr("TTL");
+    case LengthColumn:
+        return tr("Length");
+    case MemoryColumn:
+        return tr("Memory");
     }
     return {};
 }
@@ -55,8 +59,10 @@ QVariant KeysModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case KeyColumn: return r.key;
-        case TypeColumn: return r.type;
+        case KeyColumn:
+            return r.key;
+        case TypeColumn:
+            return r.type;
         case TtlColumn: {
             const qint64 left = secondsLeft(r);
             if (left == -1)
@@ -65,8 +71,10 @@ QVariant KeysModel::data(const QModelIndex &index, int role) const
                 return tr("gone");
             return left == 0 ? tr("expired") : Style::formatDuration(left * 1000);
         }
-        case LengthColumn: return QLocale().toString(r.length);
-        case MemoryColumn: return Style::formatBytes(r.memory);
+        case LengthColumn:
+            return QLocale().toString(r.length);
+        case MemoryColumn:
+            return Style::formatBytes(r.memory);
         }
         return {};
     case Qt::ForegroundRole:
@@ -81,19 +89,26 @@ QVariant KeysModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case Qt::TextAlignmentRole:
-        return index.column() >= TtlColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
+        return index.column() >= TtlColumn ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter))
+                                           : QVariant();
     case Qt::ToolTipRole:
         if (index.column() == TtlColumn && r.pttlMs >= 0)
-            return QString(Style::formatLocal(r.deadlineMs) + QStringLiteral("  /  ") + Style::formatUtc(r.deadlineMs));
+            return QString(Style::formatLocal(r.deadlineMs) + QStringLiteral("  /  ") +
+                           Style::formatUtc(r.deadlineMs));
         return index.column() == KeyColumn ? QVariant(r.key) : QVariant();
     case SortRole:
         switch (index.column()) {
-        case KeyColumn: return r.key;
-        case TypeColumn: return r.type;
+        case KeyColumn:
+            return r.key;
+        case TypeColumn:
+            return r.type;
         // No expiry sorts after every deadline.
-        case TtlColumn: return r.pttlMs < 0 ? std::numeric_limits<qint64>::max() + r.pttlMs : r.deadlineMs;
-        case LengthColumn: return r.length;
-        case MemoryColumn: return r.memory;
+        case TtlColumn:
+            return r.pttlMs < 0 ? std::numeric_limits<qint64>::max() + r.pttlMs : r.deadlineMs;
+        case LengthColumn:
+            return r.length;
+        case MemoryColumn:
+            return r.memory;
         }
         return {};
     }

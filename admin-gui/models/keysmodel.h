@@ -25,7 +25,7 @@ public:
         qint64 pttlMs = -1;    // as reported: -1 no expiry, -2 gone
         qint64 deadlineMs = 0; // when pttlMs >= 0
         qint64 length = 0;
-        qint64 memory = -1;    // bytes, -1 unknown
+        qint64 memory = -1; // bytes, -1 unknown
     };
 
     explicit KeysModel(QObject *parent = nullptr);
@@ -33,7 +33,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     void append(const QList<Row> &rows);
     void clear();

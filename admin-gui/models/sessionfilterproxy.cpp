@@ -5,8 +5,7 @@
 
 namespace Afw {
 
-SessionFilterProxy::SessionFilterProxy(QObject *parent)
-    : QSortFilterProxyModel(parent)
+SessionFilterProxy::SessionFilterProxy(QObject *parent) : QSortFilterProxyModel(parent)
 {
     setSortRole(SessionListModel::SortRole);
     setDynamicSortFilter(true);
@@ -42,8 +41,10 @@ bool SessionFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sour
         return false;
     if (m_text.isEmpty())
         return true;
-    return s.id.contains(m_text, Qt::CaseInsensitive) || s.user.contains(m_text, Qt::CaseInsensitive)
-           || s.hostname.contains(m_text, Qt::CaseInsensitive) || s.cwd.contains(m_text, Qt::CaseInsensitive);
+    return s.id.contains(m_text, Qt::CaseInsensitive) ||
+           s.user.contains(m_text, Qt::CaseInsensitive) ||
+           s.hostname.contains(m_text, Qt::CaseInsensitive) ||
+           s.cwd.contains(m_text, Qt::CaseInsensitive);
 }
 
 } // namespace Afw

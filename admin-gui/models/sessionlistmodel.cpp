@@ -20,15 +20,14 @@ bool sameRow(const SessionSummary &x, const SessionSummary &y)
 {
     const Session &a = x.session;
     const Session &b = y.session;
-    return a.status == b.status && a.endedAtMs == b.endedAtMs && x.chainsCount == y.chainsCount
-           && x.currentChainId == y.currentChainId && a.cwd == b.cwd && a.hostname == b.hostname
-           && a.user == b.user && a.platform == b.platform && a.startedAtMs == b.startedAtMs
-           && a.summary == b.summary && a.endReason == b.endReason && a.metadata == b.metadata;
+    return a.status == b.status && a.endedAtMs == b.endedAtMs && x.chainsCount == y.chainsCount &&
+           x.currentChainId == y.currentChainId && a.cwd == b.cwd && a.hostname == b.hostname &&
+           a.user == b.user && a.platform == b.platform && a.startedAtMs == b.startedAtMs &&
+           a.summary == b.summary && a.endReason == b.endReason && a.metadata == b.metadata;
 }
 } // namespace
 
-SessionListModel::SessionListModel(QObject *parent)
-    : QAbstractTableModel(parent)
+SessionListModel::SessionListModel(QObject *parent) : QAbstractTableModel(parent)
 {
 }
 
@@ -47,14 +46,22 @@ QVariant SessionListModel::headerData(int section, Qt::Orientation orientation, 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case StatusColumn: return tr("Status");
-    case IdColumn: return tr("Session");
-    case UserColumn: return tr("User");
-    case HostColumn: return tr("Host");
-    case CwdColumn: return tr("Directory");
-    case StartedColumn: return tr("Started");
-    case DurationColumn: return tr("Duration");
-    case ChainsColumn: return tr("Chains");
+    case StatusColumn:
+        return tr("Status");
+    case IdColumn:
+        return tr("Session");
+    case UserColumn:
+        return tr("User");
+    case HostColumn:
+        return tr("Host");
+    case CwdColumn:
+        return tr("Directory");
+    case StartedColumn:
+        return tr("Started");
+    case DurationColumn:
+        return tr("Duration");
+    case ChainsColumn:
+        return tr("Chains");
     }
     return {};
 }
@@ -63,18 +70,25 @@ QVariant SessionListModel::display(const SessionSummary &row, int column) const
 {
     const Session &s = row.session;
     switch (column) {
-    case StatusColumn: return Style::statusLabel(s.status);
-    case IdColumn: return s.id;
-    case UserColumn: return s.user;
-    case HostColumn: return s.hostname;
+    case StatusColumn:
+        return Style::statusLabel(s.status);
+    case IdColumn:
+        return s.id;
+    case UserColumn:
+        return s.user;
+    case HostColumn:
+        return s.hostname;
     case CwdColumn: {
         // The project is what tells sessions apart; the whole path is in the tooltip.
         const qsizetype slash = s.cwd.lastIndexOf(u'/', s.cwd.endsWith(u'/') ? -2 : -1);
         return slash < 0 ? s.cwd : s.cwd.mid(slash + 1);
     }
-    case StartedColumn: return Style::formatShort(s.startedAtMs);
-    case DurationColumn: return Style::formatDuration(durationMs(s));
-    case ChainsColumn: return row.chainsCount;
+    case StartedColumn:
+        return Style::formatShort(s.startedAtMs);
+    case DurationColumn:
+        return Style::formatDuration(durationMs(s));
+    case ChainsColumn:
+        return row.chainsCount;
     }
     return {};
 }
@@ -95,10 +109,12 @@ QVariant SessionListModel::data(const QModelIndex &index, int role) const
         return column == StatusColumn ? QVariant(Style::statusColor(s.status)) : QVariant();
     case Qt::TextAlignmentRole:
         return column == ChainsColumn || column == DurationColumn
-                   ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter)) : QVariant();
+                   ? QVariant(int(Qt::AlignRight | Qt::AlignVCenter))
+                   : QVariant();
     case Qt::ToolTipRole:
         if (column == StartedColumn)
-            return QString(Style::formatLocal(s.startedAtMs) + QStringLiteral("  /  ") + Style::formatUtc(s.startedAtMs));
+            return QString(Style::formatLocal(s.startedAtMs) + QStringLiteral("  /  ") +
+                           Style::formatUtc(s.startedAtMs));
         if (column == CwdColumn)
             return s.cwd;
         if (column == IdColumn)
@@ -108,12 +124,18 @@ QVariant SessionListModel::data(const QModelIndex &index, int role) const
         return {};
     case SortRole:
         switch (column) {
-        case StatusColumn: return int(s.status);
-        case StartedColumn: return s.startedAtMs;
-        case DurationColumn: return durationMs(s);
-        case ChainsColumn: return row.chainsCount;
-        case CwdColumn: return s.cwd.toLower();
-        default: return display(row, column).toString().toLower();
+        case StatusColumn:
+            return int(s.status);
+        case StartedColumn:
+            return s.startedAtMs;
+        case DurationColumn:
+            return durationMs(s);
+        case ChainsColumn:
+            return row.chainsCount;
+        case CwdColumn:
+            return s.cwd.toLower();
+        default:
+            return display(row, column).toString().toLower();
         }
     case IdRole:
         return s.id;
@@ -133,8 +155,9 @@ int SessionListModel::upsert(const QList<SessionSummary> &sessions)
         const auto it = m_rows.constFind(s.session.id);
         if (it == m_rows.cend()) {
             // Twice in one batch: the later one wins.
-            auto dup = std::find_if(fresh.begin(), fresh.end(),
-                                    [&s](const SessionSummary &f) { return f.session.id == s.session.id; });
+            auto dup = std::find_if(fresh.begin(), fresh.end(), [&s](const SessionSummary &f) {
+                return f.session.id == s.session.id;
+            });
             if (dup != fresh.end())
                 *dup = s;
             else

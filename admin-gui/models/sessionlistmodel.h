@@ -20,8 +20,17 @@ class SessionListModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { StatusColumn, IdColumn, UserColumn, HostColumn, CwdColumn, StartedColumn,
-                  DurationColumn, ChainsColumn, ColumnCount };
+    enum Column {
+        StatusColumn,
+        IdColumn,
+        UserColumn,
+        HostColumn,
+        CwdColumn,
+        StartedColumn,
+        DurationColumn,
+        ChainsColumn,
+        ColumnCount
+    };
     enum Role {
         SortRole = Qt::UserRole + 1, // raw value to sort by
         IdRole,
@@ -34,7 +43,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     /** Adds unknown sessions (one insert), updates known ones; returns how many were new. */
     int upsert(const QList<SessionSummary> &sessions);

@@ -8,8 +8,7 @@
 
 namespace Afw {
 
-TtlModel::TtlModel(QObject *parent)
-    : QAbstractTableModel(parent)
+TtlModel::TtlModel(QObject *parent) : QAbstractTableModel(parent)
 {
 }
 
@@ -37,9 +36,12 @@ QVariant TtlModel::headerData(int section, Qt::Orientation orientation, int role
     if (role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case LeftRow: return tr("Expires in");
-    case LocalRow: return tr("At (local)");
-    case UtcRow: return tr("At (UTC)");
+    case LeftRow:
+        return tr("Expires in");
+    case LocalRow:
+        return tr("At (local)");
+    case UtcRow:
+        return tr("At (UTC)");
     }
     return {};
 }
@@ -56,7 +58,8 @@ QString TtlModel::keyOf(const Part &p) const
 {
     if (m_storage != QLatin1String("redis"))
         return tr("%1: kept in the daemon's memory").arg(p.name);
-    return m_prefix + (p.name == QLatin1String("session") ? QStringLiteral("sessions") : p.name) + u':' + m_sessionId;
+    return m_prefix + (p.name == QLatin1String("session") ? QStringLiteral("sessions") : p.name) +
+           u':' + m_sessionId;
 }
 
 QVariant TtlModel::data(const QModelIndex &index, int role) const
@@ -74,8 +77,11 @@ QVariant TtlModel::data(const QModelIndex &index, int role) const
             if (left == TtlReport::kNoExpiry)
                 return tr("no expiry");
             return left == 0 ? tr("expired") : Style::formatDuration(left * 1000);
-        case LocalRow: return p.ttl >= 0 ? Style::formatLocal(p.deadlineMs) : QString();
-        case UtcRow: return p.ttl >= 0 ? Style::formatUtc(p.deadlineMs, false) : QString(); // the row says UTC
+        case LocalRow:
+            return p.ttl >= 0 ? Style::formatLocal(p.deadlineMs) : QString();
+        case UtcRow:
+            return p.ttl >= 0 ? Style::formatUtc(p.deadlineMs, false)
+                              : QString(); // the row says UTC
         }
         return {};
     case Qt::ForegroundRole:
@@ -101,8 +107,10 @@ QVariant TtlModel::data(const QModelIndex &index, int role) const
         if (left == TtlReport::kNoExpiry)
             return tr("%1 has no time to live: kept until deleted.").arg(p.name);
         return tr("%1 — %2 s left at the last check").arg(keyOf(p)).arg(p.ttl);
-    case DeadlineRole: return p.deadlineMs;
-    case SecondsLeftRole: return left;
+    case DeadlineRole:
+        return p.deadlineMs;
+    case SecondsLeftRole:
+        return left;
     }
     return {};
 }

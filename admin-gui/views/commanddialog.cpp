@@ -18,8 +18,8 @@
 namespace Afw {
 
 CommandDialog::CommandDialog(const QString &sessionId, CommandType initial, QWidget *parent)
-    : QDialog(parent), m_type(new QComboBox(this)), m_reason(new QLineEdit(this)), m_payload(new QPlainTextEdit(this)),
-      m_error(new QLabel(this))
+    : QDialog(parent), m_type(new QComboBox(this)), m_reason(new QLineEdit(this)),
+      m_payload(new QPlainTextEdit(this)), m_error(new QLabel(this))
 {
     setWindowTitle(tr("Send a command to %1").arg(sessionId));
     m_type->addItems(commandTypeNames());
@@ -59,7 +59,9 @@ void CommandDialog::accept()
         const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &err);
         if (err.error != QJsonParseError::NoError || !doc.isObject()) {
             m_error->setText(err.error != QJsonParseError::NoError
-                                 ? tr("Payload is not JSON: %1 at offset %2").arg(err.errorString()).arg(err.offset)
+                                 ? tr("Payload is not JSON: %1 at offset %2")
+                                       .arg(err.errorString())
+                                       .arg(err.offset)
                                  : tr("Payload must be a JSON object."));
             m_error->show();
             return;
@@ -89,7 +91,8 @@ InputDialog::InputDialog(const QString &sessionId, QWidget *parent)
     layout->addLayout(form);
     layout->addWidget(buttons);
     connect(m_input, &QPlainTextEdit::textChanged, this, [this, buttons] {
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(!m_input->toPlainText().trimmed().isEmpty());
+        buttons->button(QDialogButtonBox::Ok)
+            ->setEnabled(!m_input->toPlainText().trimmed().isEmpty());
     });
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);

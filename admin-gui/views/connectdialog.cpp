@@ -16,15 +16,16 @@
 
 namespace Afw {
 
-ConnectDialog::ConnectDialog(const QStringList &recentUrls, const QStringList &recentRedisUrls, const Values &current,
-                             const QString &settingsFile, QWidget *parent)
-    : QDialog(parent), m_url(new QComboBox(this)), m_key(new QLineEdit(this)), m_remember(new QCheckBox(this)),
-      m_redis(new QComboBox(this)), m_error(new QLabel(this))
+ConnectDialog::ConnectDialog(const QStringList &recentUrls, const QStringList &recentRedisUrls,
+                             const Values &current, const QString &settingsFile, QWidget *parent)
+    : QDialog(parent), m_url(new QComboBox(this)), m_key(new QLineEdit(this)),
+      m_remember(new QCheckBox(this)), m_redis(new QComboBox(this)), m_error(new QLabel(this))
 {
     setWindowTitle(tr("Connect to afwd"));
     m_url->setEditable(true);
     m_url->addItems(recentUrls);
-    m_url->setCurrentText(current.url.isEmpty() ? QStringLiteral("http://127.0.0.1:3001") : current.url);
+    m_url->setCurrentText(current.url.isEmpty() ? QStringLiteral("http://127.0.0.1:3001")
+                                                : current.url);
     m_url->setMinimumContentsLength(32);
     m_key->setEchoMode(QLineEdit::Password);
     m_key->setText(current.apiKey);
@@ -57,7 +58,8 @@ ConnectDialog::ConnectDialog(const QStringList &recentUrls, const QStringList &r
 
 ConnectDialog::Values ConnectDialog::values() const
 {
-    return {m_url->currentText().trimmed(), m_key->text(), m_remember->isChecked(), m_redis->currentText().trimmed()};
+    return {m_url->currentText().trimmed(), m_key->text(), m_remember->isChecked(),
+            m_redis->currentText().trimmed()};
 }
 
 void ConnectDialog::setError(const QString &message)
@@ -69,7 +71,8 @@ void ConnectDialog::setError(const QString &message)
 void ConnectDialog::validate()
 {
     const QUrl url = QUrl::fromUserInput(values().url);
-    if (!url.isValid() || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
+    if (!url.isValid() ||
+        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
         setError(tr("The daemon URL must look like http://host:3001."));
         return;
     }

@@ -25,8 +25,8 @@ public:
         QString redisUrl;
     };
 
-    ConnectDialog(const QStringList &recentUrls, const QStringList &recentRedisUrls, const Values &current,
-                  const QString &settingsFile, QWidget *parent = nullptr);
+    ConnectDialog(const QStringList &recentUrls, const QStringList &recentRedisUrls,
+                  const Values &current, const QString &settingsFile, QWidget *parent = nullptr);
     Values values() const;
     void setError(const QString &message);
 

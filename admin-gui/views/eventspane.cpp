@@ -25,10 +25,11 @@
 namespace Afw {
 
 EventsPane::EventsPane(EventListModel *model, QWidget *parent)
-    : QWidget(parent), m_model(model), m_proxy(new EventFilterProxy(this)), m_type(new QComboBox(this)),
-      m_search(new QLineEdit(this)), m_follow(new QToolButton(this)), m_newButton(new QPushButton(this)),
-      m_count(new QLabel(this)), m_table(new QTableView(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
-      m_detailTitle(new QLabel(this)), m_copy(new QToolButton(this)), m_json(new JsonView(this))
+    : QWidget(parent), m_model(model), m_proxy(new EventFilterProxy(this)),
+      m_type(new QComboBox(this)), m_search(new QLineEdit(this)), m_follow(new QToolButton(this)),
+      m_newButton(new QPushButton(this)), m_count(new QLabel(this)), m_table(new QTableView(this)),
+      m_splitter(new QSplitter(Qt::Horizontal, this)), m_detailTitle(new QLabel(this)),
+      m_copy(new QToolButton(this)), m_json(new JsonView(this))
 {
     m_proxy->setSourceModel(model);
     m_type->addItem(tr("All event types"));
@@ -65,9 +66,12 @@ EventsPane::EventsPane(EventListModel *model, QWidget *parent)
     header->setHighlightSections(false);
     header->setStretchLastSection(true);
     const QFontMetrics fm = m_table->fontMetrics();
-    m_table->setColumnWidth(EventListModel::SeqColumn, fm.horizontalAdvance(QStringLiteral("10000")) + 14);
-    m_table->setColumnWidth(EventListModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 14);
-    m_table->setColumnWidth(EventListModel::TypeColumn, fm.horizontalAdvance(QStringLiteral("step:completed__")) + 14);
+    m_table->setColumnWidth(EventListModel::SeqColumn,
+                            fm.horizontalAdvance(QStringLiteral("10000")) + 14);
+    m_table->setColumnWidth(EventListModel::TimeColumn,
+                            fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 14);
+    m_table->setColumnWidth(EventListModel::TypeColumn,
+                            fm.horizontalAdvance(QStringLiteral("step:completed__")) + 14);
 
     auto *left = new QWidget(this);
     auto *leftLayout = new QVBoxLayout(left);
@@ -107,9 +111,8 @@ EventsPane::EventsPane(EventListModel *model, QWidget *parent)
     layout->addWidget(m_splitter);
 
     connect(m_search, &QLineEdit::textChanged, m_proxy, &EventFilterProxy::setText);
-    connect(m_type, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_proxy->setType(i <= 0 ? QString() : m_type->itemText(i));
-    });
+    connect(m_type, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_proxy->setType(i <= 0 ? QString() : m_type->itemText(i)); });
     connect(m_follow, &QToolButton::toggled, this, &EventsPane::setAutoScroll);
     connect(m_newButton, &QPushButton::clicked, this, [this] { setAutoScroll(true); });
     connect(m_copy, &QToolButton::clicked, this, &EventsPane::copySelected);
@@ -124,11 +127,11 @@ EventsPane::EventsPane(EventListModel *model, QWidget *parent)
         updateCount();
     });
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &EventsPane::updateCount);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &EventsPane::showDetail);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &EventsPane::showDetail);
     // Scrolling up by hand pauses following; coming back to the end resumes it.
-    connect(m_table->verticalScrollBar(), &QScrollBar::sliderMoved, this, [this](int value) {
-        setAutoScroll(value >= m_table->verticalScrollBar()->maximum());
-    });
+    connect(m_table->verticalScrollBar(), &QScrollBar::sliderMoved, this,
+            [this](int value) { setAutoScroll(value >= m_table->verticalScrollBar()->maximum()); });
     updateCount();
 }
 
@@ -210,8 +213,9 @@ void EventsPane::updateCount()
     const QLocale locale;
     const int shown = m_proxy->rowCount();
     const int total = m_model->rowCount();
-    m_count->setText(shown == total ? tr("%1 events").arg(locale.toString(total))
-                                    : tr("%1 of %2 events").arg(locale.toString(shown), locale.toString(total)));
+    m_count->setText(
+        shown == total ? tr("%1 events").arg(locale.toString(total))
+                       : tr("%1 of %2 events").arg(locale.toString(shown), locale.toString(total)));
 }
 
 } // namespace Afw

@@ -18,7 +18,8 @@ protected:
     void highlightBlock(const QString &text) override
     {
         static const QRegularExpression strings(QStringLiteral(R"("(?:[^"\\]|\\.)*"(\s*:)?)"));
-        static const QRegularExpression literals(QStringLiteral(R"(\b(?:true|false|null)\b|-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b)"));
+        static const QRegularExpression literals(
+            QStringLiteral(R"(\b(?:true|false|null)\b|-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b)"));
         QTextCharFormat key, value, literal;
         key.setForeground(QColor(0x1f, 0x5f, 0xaf));
         value.setForeground(QColor(0x2e, 0x7d, 0x32));
@@ -36,8 +37,7 @@ protected:
 };
 } // namespace
 
-JsonView::JsonView(QWidget *parent)
-    : QPlainTextEdit(parent)
+JsonView::JsonView(QWidget *parent) : QPlainTextEdit(parent)
 {
     setReadOnly(true);
     setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -55,7 +55,8 @@ void JsonView::setJson(const QString &json)
         return;
     }
     // Qt indents by four; two keep more of each value in a narrow pane.
-    QStringList lines = QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed().split(u'\n');
+    QStringList lines =
+        QString::fromUtf8(doc.toJson(QJsonDocument::Indented)).trimmed().split(u'\n');
     for (QString &line : lines) {
         qsizetype n = 0;
         while (n < line.size() && line.at(n) == u' ')

@@ -19,9 +19,11 @@ namespace Afw {
 
 KeysPane::KeysPane(KeysModel *model, KeyScanner *scanner, QWidget *parent)
     : QWidget(parent), m_model(model), m_scanner(scanner), m_proxy(new QSortFilterProxyModel(this)),
-      m_prefix(new QLineEdit(QStringLiteral("afw:"), this)), m_session(new QLineEdit(this)), m_filter(new QLineEdit(this)),
+      m_prefix(new QLineEdit(QStringLiteral("afw:"), this)), m_session(new QLineEdit(this)),
+      m_filter(new QLineEdit(this)),
       m_scan(new QPushButton(Style::icon(QStringLiteral("refresh")), tr("Scan"), this)),
-      m_stop(new QPushButton(tr("Stop"), this)), m_status(new QLabel(this)), m_table(new QTableView(this))
+      m_stop(new QPushButton(tr("Stop"), this)), m_status(new QLabel(this)),
+      m_table(new QTableView(this))
 {
     m_proxy->setSourceModel(model);
     m_proxy->setSortRole(KeysModel::SortRole);
@@ -75,7 +77,8 @@ KeysPane::KeysPane(KeysModel *model, KeyScanner *scanner, QWidget *parent)
         m_scanner->stop();
         updateStatus();
     });
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
     connect(scanner, &KeyScanner::progress, this, &KeysPane::updateStatus);
     connect(scanner, &KeyScanner::finished, this, [this](qint64, qint64 elapsedMs) {
         m_lastElapsed = elapsedMs;

@@ -36,16 +36,17 @@ namespace Afw {
 
 MainWindow::MainWindow(const ConsoleOptions &options, QWidget *parent)
     : QMainWindow(parent), m_options(options), m_connection(new Connection(this)),
-      m_sessions(new SessionListModel(this)), m_events(new EventListModel(this)), m_chains(new ChainTreeModel(this)),
-      m_ttl(new TtlModel(this)), m_keys(new KeysModel(this)), m_store(new SessionStore(m_connection, m_sessions, this)),
+      m_sessions(new SessionListModel(this)), m_events(new EventListModel(this)),
+      m_chains(new ChainTreeModel(this)), m_ttl(new TtlModel(this)), m_keys(new KeysModel(this)),
+      m_store(new SessionStore(m_connection, m_sessions, this)),
       m_feed(new SessionFeed(m_connection, m_events, m_chains, m_ttl, this)),
       m_keyScanner(new KeyScanner(m_keys, this)), m_tabs(new QTabWidget(this)),
       m_sessionsPane(new SessionsPane(m_sessions, this)),
       m_sessionView(new SessionView(m_chains, m_ttl, m_events, this)),
-      m_keysPane(new KeysPane(m_keys, m_keyScanner, this)), m_mainSplitter(new QSplitter(Qt::Horizontal, this)),
-      m_notice(new NoticeBar(this)), m_connIcon(new QLabel(this)), m_connText(new QLabel(this)),
-      m_serverText(new QLabel(this)), m_rateText(new QLabel(this)), m_countText(new QLabel(this)),
-      m_pendingSession(options.session)
+      m_keysPane(new KeysPane(m_keys, m_keyScanner, this)),
+      m_mainSplitter(new QSplitter(Qt::Horizontal, this)), m_notice(new NoticeBar(this)),
+      m_connIcon(new QLabel(this)), m_connText(new QLabel(this)), m_serverText(new QLabel(this)),
+      m_rateText(new QLabel(this)), m_countText(new QLabel(this)), m_pendingSession(options.session)
 {
     Style::initResources();
     setWindowTitle(QStringLiteral("afw-admin"));
@@ -73,25 +74,29 @@ MainWindow::MainWindow(const ConsoleOptions &options, QWidget *parent)
     buildActions();
     buildStatusBar();
 
-    connect(m_sessionsPane, &SessionsPane::currentSessionChanged, this, &MainWindow::onSessionSelected);
+    connect(m_sessionsPane, &SessionsPane::currentSessionChanged, this,
+            &MainWindow::onSessionSelected);
     connect(m_store, &SessionStore::loaded, this, &MainWindow::onSessionsLoaded);
     connect(m_store, &SessionStore::progress, this, &MainWindow::updateStatusBar);
     connect(m_store, &SessionStore::loadFailed, this, [this](const ApiError &e) {
         if (e.kind != ApiError::Unreachable && e.kind != ApiError::Timeout)
-            m_notice->post(NoticeBar::Kind::Error, tr("Listing sessions failed: %1").arg(e.describe()));
+            m_notice->post(NoticeBar::Kind::Error,
+                           tr("Listing sessions failed: %1").arg(e.describe()));
     });
     connect(m_feed, &SessionFeed::ready, this, &MainWindow::onFeedReady);
     connect(m_feed, &SessionFeed::eventsAppended, this, &MainWindow::updateHeader);
     connect(m_feed, &SessionFeed::loadingChanged, m_sessionView, &SessionView::setLoading);
     connect(m_feed, &SessionFeed::failed, this, [this](const ApiError &e) {
         if (e.kind != ApiError::Unreachable && e.kind != ApiError::Timeout)
-            m_notice->post(NoticeBar::Kind::Error, tr("Reading the session's events failed: %1").arg(e.describe()));
+            m_notice->post(NoticeBar::Kind::Error,
+                           tr("Reading the session's events failed: %1").arg(e.describe()));
     });
-    connect(m_sessions, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &from, const QModelIndex &to) {
-        const int row = m_sessions->rowOf(currentSessionId());
-        if (row >= from.row() && row <= to.row())
-            updateHeader();
-    });
+    connect(m_sessions, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &from, const QModelIndex &to) {
+                const int row = m_sessions->rowOf(currentSessionId());
+                if (row >= from.row() && row <= to.row())
+                    updateHeader();
+            });
     connect(m_connection, &Connection::stateChanged, this, &MainWindow::updateStatusBar);
     connect(m_connection, &Connection::serverReady, this, [this] {
         if (m_notice->kind() == NoticeBar::Kind::Error)
@@ -99,9 +104,11 @@ MainWindow::MainWindow(const ConsoleOptions &options, QWidget *parent)
         updateStatusBar();
     });
     connect(m_connection, &Connection::failed, this, [this](const ApiError &e) {
-        m_notice->post(NoticeBar::Kind::Error, e.describe() + tr("  Use Connect… (Ctrl+L) to change the URL or key."));
+        m_notice->post(NoticeBar::Kind::Error,
+                       e.describe() + tr("  Use Connect… (Ctrl+L) to change the URL or key."));
     });
-    connect(m_sessionView, &SessionView::commandRequested, this, [this](CommandType t) { sendCommand(t); });
+    connect(m_sessionView, &SessionView::commandRequested, this,
+            [this](CommandType t) { sendCommand(t); });
     connect(m_sessionView, &SessionView::commandDialogRequested, this, &MainWindow::commandDialog);
     connect(m_sessionView, &SessionView::inputRequested, this, &MainWindow::inputDialog);
     connect(m_sessionView, &SessionView::deleteRequested, this, &MainWindow::deleteCurrentSession);
@@ -128,7 +135,8 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildActions()
 {
-    auto *connectAction = new QAction(Style::icon(QStringLiteral("connect")), tr("&Connect…"), this);
+    auto *connectAction =
+        new QAction(Style::icon(QStringLiteral("connect")), tr("&Connect…"), this);
     connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     connect(connectAction, &QAction::triggered, this, [this] { showConnectDialog(); });
     m_refreshAction = new QAction(Style::icon(QStringLiteral("refresh")), tr("&Refresh"), this);
@@ -202,19 +210,23 @@ void MainWindow::updateStatusBar()
         text = tr("Live  ·  %1").arg(m_connection->url().toDisplayString());
     m_connText->setText(text);
     const ServerInfo &info = m_connection->server();
-    m_serverText->setText(info.version.isEmpty() ? QString()
-                                                 : tr("afwd %1  ·  %2 backend%3")
-                                                       .arg(info.version, info.storage,
-                                                            info.degraded() ? tr(" (degraded)") : QString()));
+    m_serverText->setText(info.version.isEmpty()
+                              ? QString()
+                              : tr("afwd %1  ·  %2 backend%3")
+                                    .arg(info.version, info.storage,
+                                         info.degraded() ? tr(" (degraded)") : QString()));
     m_rateText->setText(tr("%1 events/s").arg(m_connection->eventsPerSecond(), 0, 'f', 1));
     const QLocale l;
-    m_countText->setText(m_store->isLoading() ? tr("loading sessions… %1").arg(l.toString(m_sessions->rowCount()))
-                                              : tr("%1 sessions").arg(l.toString(m_sessions->rowCount())));
+    m_countText->setText(m_store->isLoading()
+                             ? tr("loading sessions… %1").arg(l.toString(m_sessions->rowCount()))
+                             : tr("%1 sessions").arg(l.toString(m_sessions->rowCount())));
 }
 
 QString MainWindow::statusText() const
 {
-    return QStringList{m_connText->text(), m_serverText->text(), m_rateText->text(), m_countText->text()}.join(u'|');
+    return QStringList{m_connText->text(), m_serverText->text(), m_rateText->text(),
+                       m_countText->text()}
+        .join(u'|');
 }
 
 void MainWindow::restoreLayout()
@@ -223,11 +235,16 @@ void MainWindow::restoreLayout()
     restoreState(m_settings.layout(QStringLiteral("state")));
     if (!m_mainSplitter->restoreState(m_settings.layout(QStringLiteral("mainSplitter"))))
         m_mainSplitter->setSizes({600, 780});
-    m_sessionView->verticalSplitter()->restoreState(m_settings.layout(QStringLiteral("sessionSplitter")));
-    m_sessionView->eventsPane()->splitter()->restoreState(m_settings.layout(QStringLiteral("eventsSplitter")));
-    m_sessionsPane->table()->horizontalHeader()->restoreState(m_settings.layout(QStringLiteral("sessionsHeader")));
-    m_sessionView->eventsPane()->table()->horizontalHeader()->restoreState(m_settings.layout(QStringLiteral("eventsHeader")));
-    m_sessionView->chainTree()->header()->restoreState(m_settings.layout(QStringLiteral("chainsHeader")));
+    m_sessionView->verticalSplitter()->restoreState(
+        m_settings.layout(QStringLiteral("sessionSplitter")));
+    m_sessionView->eventsPane()->splitter()->restoreState(
+        m_settings.layout(QStringLiteral("eventsSplitter")));
+    m_sessionsPane->table()->horizontalHeader()->restoreState(
+        m_settings.layout(QStringLiteral("sessionsHeader")));
+    m_sessionView->eventsPane()->table()->horizontalHeader()->restoreState(
+        m_settings.layout(QStringLiteral("eventsHeader")));
+    m_sessionView->chainTree()->header()->restoreState(
+        m_settings.layout(QStringLiteral("chainsHeader")));
 }
 
 void MainWindow::saveLayout()
@@ -235,12 +252,16 @@ void MainWindow::saveLayout()
     m_settings.setLayout(QStringLiteral("geometry"), saveGeometry());
     m_settings.setLayout(QStringLiteral("state"), saveState());
     m_settings.setLayout(QStringLiteral("mainSplitter"), m_mainSplitter->saveState());
-    m_settings.setLayout(QStringLiteral("sessionSplitter"), m_sessionView->verticalSplitter()->saveState());
-    m_settings.setLayout(QStringLiteral("eventsSplitter"), m_sessionView->eventsPane()->splitter()->saveState());
-    m_settings.setLayout(QStringLiteral("sessionsHeader"), m_sessionsPane->table()->horizontalHeader()->saveState());
+    m_settings.setLayout(QStringLiteral("sessionSplitter"),
+                         m_sessionView->verticalSplitter()->saveState());
+    m_settings.setLayout(QStringLiteral("eventsSplitter"),
+                         m_sessionView->eventsPane()->splitter()->saveState());
+    m_settings.setLayout(QStringLiteral("sessionsHeader"),
+                         m_sessionsPane->table()->horizontalHeader()->saveState());
     m_settings.setLayout(QStringLiteral("eventsHeader"),
                          m_sessionView->eventsPane()->table()->horizontalHeader()->saveState());
-    m_settings.setLayout(QStringLiteral("chainsHeader"), m_sessionView->chainTree()->header()->saveState());
+    m_settings.setLayout(QStringLiteral("chainsHeader"),
+                         m_sessionView->chainTree()->header()->saveState());
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -56,7 +56,8 @@ public:
 
     QString currentSessionId() const;
     bool selectSession(const QString &id);
-    void sendCommand(CommandType type, const QJsonValue &payload = QJsonValue(QJsonValue::Undefined));
+    void sendCommand(CommandType type,
+                     const QJsonValue &payload = QJsonValue(QJsonValue::Undefined));
     void sendInput(const QString &input, const QString &prompt = {});
     void deleteCurrentSession();
     void refresh();

@@ -39,8 +39,9 @@ void MainWindow::start()
     }
     const QStringList recent = m_settings.recentUrls();
     if (!recent.isEmpty()) {
-        const QString key = m_options.apiKeyFromEnvironment || !m_options.apiKey.isEmpty() ? m_options.apiKey
-                                                                                          : m_settings.apiKey();
+        const QString key = m_options.apiKeyFromEnvironment || !m_options.apiKey.isEmpty()
+                                ? m_options.apiKey
+                                : m_settings.apiKey();
         connectTo(QUrl(recent.first()), key);
         return;
     }
@@ -60,8 +61,8 @@ void MainWindow::connectTo(const QUrl &url, const QString &apiKey)
 
 void MainWindow::showConnectDialog(const QString &error)
 {
-    ConnectDialog::Values current{m_connection->url().toString(), m_connection->apiKey(), m_settings.rememberKey(),
-                                  m_keyScanner->redisUrl()};
+    ConnectDialog::Values current{m_connection->url().toString(), m_connection->apiKey(),
+                                  m_settings.rememberKey(), m_keyScanner->redisUrl()};
     if (current.url.isEmpty() && !m_settings.recentUrls().isEmpty())
         current.url = m_settings.recentUrls().first();
     auto *dialog = new ConnectDialog(m_settings.recentUrls(), m_settings.recentRedisUrls(), current,
@@ -105,8 +106,9 @@ void MainWindow::onSessionsLoaded()
             if (selectSession(id))
                 return;
         }
-        m_notice->post(NoticeBar::Kind::Error,
-                       r.error.kind == ApiError::NotFound ? tr("Session %1 does not exist.").arg(id) : r.error.describe());
+        m_notice->post(NoticeBar::Kind::Error, r.error.kind == ApiError::NotFound
+                                                   ? tr("Session %1 does not exist.").arg(id)
+                                                   : r.error.describe());
         m_pendingSession.clear();
         markFirstLoadDone();
     });
@@ -136,13 +138,17 @@ void MainWindow::sendCommand(CommandType type, const QJsonValue &payload)
         report(false, tr("Select a session first."));
         return;
     }
-    m_connection->api()->queueCommand(id, type, payload, this, [this, id, name](const ApiResult<Command> &r) {
-        if (r.ok())
-            report(true, tr("“%1” queued for %2 (command %3): the agent picks it up at its next poll.")
-                             .arg(name, id, r.value.id));
-        else
-            report(false, tr("Could not queue “%1” for %2. %3").arg(name, id, r.error.describe()));
-    });
+    m_connection->api()->queueCommand(
+        id, type, payload, this, [this, id, name](const ApiResult<Command> &r) {
+            if (r.ok())
+                report(
+                    true,
+                    tr("“%1” queued for %2 (command %3): the agent picks it up at its next poll.")
+                        .arg(name, id, r.value.id));
+            else
+                report(false,
+                       tr("Could not queue “%1” for %2. %3").arg(name, id, r.error.describe()));
+        });
 }
 
 void MainWindow::sendInput(const QString &input, const QString &prompt)
@@ -167,12 +173,14 @@ void MainWindow::deleteCurrentSession()
         report(false, tr("Select a session first."));
         return;
     }
-    const QString question = tr("Delete session %1 with its events, chains and queued commands and input?\n"
-                                "This cannot be undone.").arg(id);
+    const QString question =
+        tr("Delete session %1 with its events, chains and queued commands and input?\n"
+           "This cannot be undone.")
+            .arg(id);
     const bool yes = m_confirm ? m_confirm(question)
                                : QMessageBox::question(this, tr("Delete session"), question,
-                                                       QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
-                                     == QMessageBox::Yes;
+                                                       QMessageBox::Yes | QMessageBox::Cancel,
+                                                       QMessageBox::Cancel) == QMessageBox::Yes;
     if (!yes)
         return;
     m_connection->api()->deleteSession(id, this, [this, id](const ApiResult<bool> &r) {
@@ -196,7 +204,8 @@ void MainWindow::commandDialog()
     }
     auto *dialog = new CommandDialog(id, CommandType::Pause, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { sendCommand(dialog->type(), dialog->payload()); });
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { sendCommand(dialog->type(), dialog->payload()); });
     dialog->open();
 }
 
@@ -209,7 +218,8 @@ void MainWindow::inputDialog()
     }
     auto *dialog = new InputDialog(id, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { sendInput(dialog->input(), dialog->prompt()); });
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { sendInput(dialog->input(), dialog->prompt()); });
     dialog->open();
 }
 
@@ -232,7 +242,11 @@ void MainWindow::copySelection()
     if (within(m_sessionView->eventsPane()->table())) {
         text = m_sessionView->eventsPane()->selectedJson();
     } else if (within(m_sessionView->chainTree())) {
-        text = m_sessionView->chainTree()->currentIndex().siblingAtColumn(0).data(ChainTreeModel::JsonRole).toString();
+        text = m_sessionView->chainTree()
+                   ->currentIndex()
+                   .siblingAtColumn(0)
+                   .data(ChainTreeModel::JsonRole)
+                   .toString();
     } else if (within(m_keysPane->table())) {
         QStringList keys;
         const auto rows = m_keysPane->table()->selectionModel()->selectedRows(KeysModel::KeyColumn);

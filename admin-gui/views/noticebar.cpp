@@ -11,7 +11,8 @@
 namespace Afw {
 
 NoticeBar::NoticeBar(QWidget *parent)
-    : QFrame(parent), m_icon(new QLabel(this)), m_text(new QLabel(this)), m_close(new QToolButton(this))
+    : QFrame(parent), m_icon(new QLabel(this)), m_text(new QLabel(this)),
+      m_close(new QToolButton(this))
 {
     auto *row = new QHBoxLayout(this);
     row->setContentsMargins(10, 6, 6, 6);
@@ -34,11 +35,13 @@ NoticeBar::NoticeBar(QWidget *parent)
 void NoticeBar::post(Kind kind, const QString &text)
 {
     m_kind = kind;
-    const Status look = kind == Kind::Error ? Status::Failed : kind == Kind::Success ? Status::Completed
-                                                                                    : Status::InProgress;
+    const Status look = kind == Kind::Error     ? Status::Failed
+                        : kind == Kind::Success ? Status::Completed
+                                                : Status::InProgress;
     const QColor c = Style::statusColor(look);
-    setStyleSheet(QStringLiteral("#notice { background: %1; border: 1px solid %2; border-radius: 4px; }")
-                      .arg(QColor(c.red(), c.green(), c.blue(), 28).name(QColor::HexArgb), c.name()));
+    setStyleSheet(
+        QStringLiteral("#notice { background: %1; border: 1px solid %2; border-radius: 4px; }")
+            .arg(QColor(c.red(), c.green(), c.blue(), 28).name(QColor::HexArgb), c.name()));
     m_icon->setPixmap(Style::statusIcon(look).pixmap(16, 16));
     m_text->setText(text);
     QFrame::show();

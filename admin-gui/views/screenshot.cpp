@@ -2,6 +2,7 @@
 #include "screenshot.h"
 
 #include <QCoreApplication>
+#include <QImage>
 #include <QPixmap>
 #include <QTableView>
 
@@ -20,7 +21,8 @@ Screenshot::Screenshot(MainWindow *window, const QString &file, int timeoutMs)
 {
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, [this] {
-        finish(3, QStringLiteral("the first load did not finish in time: ") + m_window->statusText());
+        finish(3,
+               QStringLiteral("the first load did not finish in time: ") + m_window->statusText());
     });
     m_timeout.start(timeoutMs);
     connect(window, &MainWindow::firstLoadDone, this, [this] {
@@ -32,7 +34,8 @@ Screenshot::Screenshot(MainWindow *window, const QString &file, int timeoutMs)
         settleThenShoot(3);
     });
     connect(window->connection(), &Connection::failed, this, [this](const ApiError &e) {
-        if (e.kind == ApiError::Unauthorized || e.kind == ApiError::WrongServer || e.kind == ApiError::BadResponse)
+        if (e.kind == ApiError::Unauthorized || e.kind == ApiError::WrongServer ||
+            e.kind == ApiError::BadResponse)
             finish(2, e.describe());
     });
 }
@@ -44,8 +47,9 @@ void Screenshot::settleThenShoot(int turnsLeft)
         QTimer::singleShot(0, this, [this, turnsLeft] { settleThenShoot(turnsLeft - 1); });
         return;
     }
-    const QPixmap shot = m_window->grab();
-    if (shot.isNull() || !shot.save(m_file, "PNG")) {
+    // Opaque RGB and zlib at its strongest (quality 0): the smallest PNG of the window.
+    const QImage shot = m_window->grab().toImage().convertToFormat(QImage::Format_RGB888);
+    if (shot.isNull() || !shot.save(m_file, "PNG", 0)) {
         finish(1, QStringLiteral("could not write ") + m_file);
         return;
     }

@@ -18,16 +18,17 @@
 namespace Afw {
 
 SessionsPane::SessionsPane(SessionListModel *model, QWidget *parent)
-    : QWidget(parent), m_model(model), m_proxy(new SessionFilterProxy(this)), m_search(new QLineEdit(this)),
-      m_status(new QComboBox(this)), m_user(new QComboBox(this)), m_count(new QLabel(this)),
-      m_table(new QTableView(this))
+    : QWidget(parent), m_model(model), m_proxy(new SessionFilterProxy(this)),
+      m_search(new QLineEdit(this)), m_status(new QComboBox(this)), m_user(new QComboBox(this)),
+      m_count(new QLabel(this)), m_table(new QTableView(this))
 {
     m_proxy->setSourceModel(model);
 
     m_search->setPlaceholderText(tr("Search id, user, host, directory  (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
     m_status->addItem(tr("All statuses"));
-    for (Status s : {Status::InProgress, Status::Pending, Status::Completed, Status::Failed, Status::Skipped})
+    for (Status s :
+         {Status::InProgress, Status::Pending, Status::Completed, Status::Failed, Status::Skipped})
         m_status->addItem(Style::statusIcon(s), Style::statusLabel(s), int(s));
     m_user->addItem(tr("All users"));
     m_user->setMinimumContentsLength(10);
@@ -59,7 +60,8 @@ SessionsPane::SessionsPane(SessionListModel *model, QWidget *parent)
     // Widths from the font: the status with its icon, ids elided in the middle.
     const QFontMetrics fm = m_table->fontMetrics();
     auto fit = [&fm](const QString &sample) { return fm.horizontalAdvance(sample) + 12; };
-    m_table->setColumnWidth(SessionListModel::StatusColumn, fit(QStringLiteral("in progress")) + 22);
+    m_table->setColumnWidth(SessionListModel::StatusColumn,
+                            fit(QStringLiteral("in progress")) + 22);
     m_table->setColumnWidth(SessionListModel::CwdColumn, fit(QStringLiteral("payments-api")));
     m_table->setColumnWidth(SessionListModel::UserColumn, fit(QStringLiteral("dana_")));
     m_table->setColumnWidth(SessionListModel::HostColumn, fit(QStringLiteral("ci-runner-7")));
@@ -69,17 +71,19 @@ SessionsPane::SessionsPane(SessionListModel *model, QWidget *parent)
     // Duration is in the session's header; the column is one right-click away.
     m_table->setColumnHidden(SessionListModel::DurationColumn, true);
     header->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(header, &QHeaderView::customContextMenuRequested, this, [this, header](const QPoint &at) {
-        QMenu menu;
-        for (int c = 0; c < SessionListModel::ColumnCount; ++c) {
-            QAction *a = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
-            a->setCheckable(true);
-            a->setChecked(!m_table->isColumnHidden(c));
-            a->setEnabled(c != SessionListModel::IdColumn);
-            connect(a, &QAction::toggled, this, [this, c](bool on) { m_table->setColumnHidden(c, !on); });
-        }
-        menu.exec(header->mapToGlobal(at));
-    });
+    connect(header, &QHeaderView::customContextMenuRequested, this,
+            [this, header](const QPoint &at) {
+                QMenu menu;
+                for (int c = 0; c < SessionListModel::ColumnCount; ++c) {
+                    QAction *a = menu.addAction(m_model->headerData(c, Qt::Horizontal).toString());
+                    a->setCheckable(true);
+                    a->setChecked(!m_table->isColumnHidden(c));
+                    a->setEnabled(c != SessionListModel::IdColumn);
+                    connect(a, &QAction::toggled, this,
+                            [this, c](bool on) { m_table->setColumnHidden(c, !on); });
+                }
+                menu.exec(header->mapToGlobal(at));
+            });
     header->setMinimumSectionSize(fm.horizontalAdvance(QStringLiteral("Dir")) + 12);
 
     auto *layout = new QVBoxLayout(this);
@@ -94,9 +98,8 @@ SessionsPane::SessionsPane(SessionListModel *model, QWidget *parent)
         const QVariant v = m_status->currentData();
         m_proxy->setStatus(v.isValid() ? std::optional<Status>(Status(v.toInt())) : std::nullopt);
     });
-    connect(m_user, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_proxy->setUser(i <= 0 ? QString() : m_user->itemText(i));
-    });
+    connect(m_user, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_proxy->setUser(i <= 0 ? QString() : m_user->itemText(i)); });
     connect(model, &SessionListModel::usersChanged, this, &SessionsPane::updateUsers);
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
         connect(m_proxy, signal, this, &SessionsPane::updateCount);
@@ -130,7 +133,8 @@ bool SessionsPane::selectSession(const QString &id)
         m_user->setCurrentIndex(0);
         index = m_proxy->mapFromSource(m_model->index(sourceRow, 0));
     }
-    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
+                                                          QItemSelectionModel::Rows);
     m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
     return true;
 }
@@ -159,8 +163,10 @@ void SessionsPane::updateCount()
     const QLocale locale;
     const int shown = m_proxy->rowCount();
     const int total = m_model->rowCount();
-    m_count->setText(shown == total ? tr("%1 sessions").arg(locale.toString(total))
-                                    : tr("%1 of %2 sessions").arg(locale.toString(shown), locale.toString(total)));
+    m_count->setText(
+        shown == total
+            ? tr("%1 sessions").arg(locale.toString(total))
+            : tr("%1 of %2 sessions").arg(locale.toString(shown), locale.toString(total)));
 }
 
 } // namespace Afw

@@ -22,7 +22,8 @@
 namespace Afw {
 
 namespace {
-QToolButton *actionButton(const QString &icon, const QString &text, const QString &tip, QWidget *parent)
+QToolButton *actionButton(const QString &icon, const QString &text, const QString &tip,
+                          QWidget *parent)
 {
     auto *b = new QToolButton(parent);
     b->setIcon(Style::icon(icon));
@@ -43,13 +44,16 @@ QLabel *caption(const QString &text, QWidget *parent)
 }
 } // namespace
 
-SessionView::SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *events, QWidget *parent)
-    : QWidget(parent), m_chainModel(chains), m_stack(new QStackedWidget(this)), m_title(new QLabel(this)),
-      m_status(new QLabel(this)), m_meta(new QLabel(this)), m_counters(new QLabel(this)), m_loading(new QLabel(this)),
-      m_tree(new QTreeView(this)), m_ttl(new QTableView(this)),
-      m_events(new EventsPane(events, this)), m_vertical(new QSplitter(Qt::Vertical, this))
+SessionView::SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *events,
+                         QWidget *parent)
+    : QWidget(parent), m_chainModel(chains), m_stack(new QStackedWidget(this)),
+      m_title(new QLabel(this)), m_status(new QLabel(this)), m_meta(new QLabel(this)),
+      m_counters(new QLabel(this)), m_loading(new QLabel(this)), m_tree(new QTreeView(this)),
+      m_ttl(new QTableView(this)), m_events(new EventsPane(events, this)),
+      m_vertical(new QSplitter(Qt::Vertical, this))
 {
-    auto *hint = new QLabel(tr("Select a session on the left to see its chains, events and TTLs."), this);
+    auto *hint =
+        new QLabel(tr("Select a session on the left to see its chains, events and TTLs."), this);
     hint->setAlignment(Qt::AlignCenter);
     hint->setForegroundRole(QPalette::PlaceholderText);
 
@@ -62,18 +66,23 @@ SessionView::SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *
     QFont boldFont = m_tree->font();
     boldFont.setBold(true);
     const QFontMetrics bold(boldFont); // chains and the running step are bold
-    m_tree->setColumnWidth(ChainTreeModel::NameColumn, bold.horizontalAdvance(QStringLiteral("Refactor auth middleware")) + 56);
-    m_tree->setColumnWidth(ChainTreeModel::StatusColumn, bold.horizontalAdvance(QStringLiteral("in progress")) + 14);
-    m_tree->setColumnWidth(ChainTreeModel::ModelColumn, fm.horizontalAdvance(QStringLiteral("claude-sonnet-4")) + 14);
-    m_tree->setColumnWidth(ChainTreeModel::DurationColumn, bold.horizontalAdvance(QStringLiteral("00m 00s…")) + 14);
+    m_tree->setColumnWidth(ChainTreeModel::NameColumn,
+                           bold.horizontalAdvance(QStringLiteral("Refactor auth middleware")) + 56);
+    m_tree->setColumnWidth(ChainTreeModel::StatusColumn,
+                           bold.horizontalAdvance(QStringLiteral("in progress")) + 14);
+    m_tree->setColumnWidth(ChainTreeModel::ModelColumn,
+                           fm.horizontalAdvance(QStringLiteral("claude-sonnet-4")) + 14);
+    m_tree->setColumnWidth(ChainTreeModel::DurationColumn,
+                           bold.horizontalAdvance(QStringLiteral("00m 00s…")) + 14);
     // New chains open, so the running step is in sight without a click.
-    connect(chains, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent, int first, int last) {
-        if (!parent.isValid()) {
-            for (int r = first; r <= last; ++r)
-                m_tree->expand(m_chainModel->index(r, 0));
-        }
-        revealRunningStep();
-    });
+    connect(chains, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &parent, int first, int last) {
+                if (!parent.isValid()) {
+                    for (int r = first; r <= last; ++r)
+                        m_tree->expand(m_chainModel->index(r, 0));
+                }
+                revealRunningStep();
+            });
     connect(chains, &QAbstractItemModel::dataChanged, this, &SessionView::revealRunningStep);
 
     // The TTLs as a strip: one column per stored part, three short rows.
@@ -90,7 +99,8 @@ SessionView::SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *
     m_ttl->verticalHeader()->setHighlightSections(false);
     m_ttl->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     // The header's own hint is too small before the model has columns: measure the font.
-    m_ttl->setFixedHeight(fm.height() + 12 + TtlModel::RowCount * (fm.height() + 6) + 2 * m_ttl->frameWidth() + 2);
+    m_ttl->setFixedHeight(fm.height() + 12 + TtlModel::RowCount * (fm.height() + 6) +
+                          2 * m_ttl->frameWidth() + 2);
 
     auto *treeBox = new QWidget(this);
     auto *treeLayout = new QVBoxLayout(treeBox);
@@ -146,22 +156,30 @@ QWidget *SessionView::buildHeader()
     m_counters->setForegroundRole(QPalette::PlaceholderText);
     m_loading->setForegroundRole(QPalette::PlaceholderText);
 
-    auto *pause = actionButton(QStringLiteral("pause"), tr("Pause"), tr("Queue a pause command"), header);
-    auto *resume = actionButton(QStringLiteral("resume"), tr("Resume"), tr("Queue a resume command"), header);
-    auto *command = actionButton(QStringLiteral("command"), tr("Command"), tr("Queue any command"), header);
+    auto *pause =
+        actionButton(QStringLiteral("pause"), tr("Pause"), tr("Queue a pause command"), header);
+    auto *resume =
+        actionButton(QStringLiteral("resume"), tr("Resume"), tr("Queue a resume command"), header);
+    auto *command =
+        actionButton(QStringLiteral("command"), tr("Command"), tr("Queue any command"), header);
     auto *menu = new QMenu(command);
     for (const QString &name : commandTypeNames()) {
         const CommandType type = *commandTypeFromString(name);
         menu->addAction(name, this, [this, type] { Q_EMIT commandRequested(type); });
     }
     menu->addSeparator();
-    menu->addAction(tr("With reason or payload…"), this, [this] { Q_EMIT commandDialogRequested(); });
+    menu->addAction(tr("With reason or payload…"), this,
+                    [this] { Q_EMIT commandDialogRequested(); });
     command->setMenu(menu);
     command->setPopupMode(QToolButton::InstantPopup);
-    auto *input = actionButton(QStringLiteral("input"), tr("Input…"), tr("Send text input to the agent"), header);
-    auto *remove = actionButton(QStringLiteral("delete"), tr("Delete"), tr("Delete the session and its data"), header);
-    connect(pause, &QToolButton::clicked, this, [this] { Q_EMIT commandRequested(CommandType::Pause); });
-    connect(resume, &QToolButton::clicked, this, [this] { Q_EMIT commandRequested(CommandType::Resume); });
+    auto *input = actionButton(QStringLiteral("input"), tr("Input…"),
+                               tr("Send text input to the agent"), header);
+    auto *remove = actionButton(QStringLiteral("delete"), tr("Delete"),
+                                tr("Delete the session and its data"), header);
+    connect(pause, &QToolButton::clicked, this,
+            [this] { Q_EMIT commandRequested(CommandType::Pause); });
+    connect(resume, &QToolButton::clicked, this,
+            [this] { Q_EMIT commandRequested(CommandType::Resume); });
     connect(input, &QToolButton::clicked, this, &SessionView::inputRequested);
     connect(remove, &QToolButton::clicked, this, &SessionView::deleteRequested);
 
@@ -206,7 +224,8 @@ void SessionView::setSession(const SessionSummary *summary)
         parts << s.platform;
     parts << tr("started %1").arg(Style::formatLocal(s.startedAtMs));
     const qint64 end = s.endedAtMs ? *s.endedAtMs : QDateTime::currentMSecsSinceEpoch();
-    parts << (s.endedAtMs ? tr("ran %1") : tr("running for %1")).arg(Style::formatDuration(end - s.startedAtMs));
+    parts << (s.endedAtMs ? tr("ran %1") : tr("running for %1"))
+                 .arg(Style::formatDuration(end - s.startedAtMs));
     if (!s.summary.isEmpty())
         parts << s.summary;
     m_meta->setText(parts.join(QStringLiteral("  ·  ")));

@@ -31,7 +31,8 @@ class SessionView : public QWidget
     Q_OBJECT
 
 public:
-    SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *events, QWidget *parent = nullptr);
+    SessionView(ChainTreeModel *chains, TtlModel *ttl, EventListModel *events,
+                QWidget *parent = nullptr);
 
     /** nullptr: nothing selected (a hint is shown instead). */
     void setSession(const SessionSummary *session);

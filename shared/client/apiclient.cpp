@@ -53,8 +53,7 @@ QString apiPath(QStringView prefix, const QString &id, QStringView suffix)
     return prefix.toString() + QString::fromLatin1(QUrl::toPercentEncoding(id)) + suffix.toString();
 }
 
-ApiClient::ApiClient(QObject *parent)
-    : QObject(parent), m_nam(new QNetworkAccessManager(this))
+ApiClient::ApiClient(QObject *parent) : QObject(parent), m_nam(new QNetworkAccessManager(this))
 {
 }
 
@@ -81,7 +80,8 @@ QUrl ApiClient::urlFor(const QString &path, const QUrlQuery &query) const
 }
 
 void ApiClient::send(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                     const QByteArray &body, QObject *context, std::function<void(const Answer &)> done)
+                     const QByteArray &body, QObject *context,
+                     std::function<void(const Answer &)> done)
 {
     QNetworkRequest req(urlFor(path, query));
     req.setTransferTimeout(m_timeoutMs);
@@ -117,8 +117,8 @@ ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Par
     ApiError e;
     e.url = a.url;
     if (a.status == 0) {
-        const bool timedOut = a.netError == QNetworkReply::OperationCanceledError
-                              || a.netError == QNetworkReply::TimeoutError;
+        const bool timedOut = a.netError == QNetworkReply::OperationCanceledError ||
+                              a.netError == QNetworkReply::TimeoutError;
         e.kind = timedOut ? ApiError::Timeout : ApiError::Unreachable;
         e.error = a.netErrorText;
         return e;
@@ -168,7 +168,8 @@ ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Par
 
 template <typename T, typename F>
 void ApiClient::call(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                     const QByteArray &body, int okStatus, QObject *context, Callback<T> done, F &&parse)
+                     const QByteArray &body, int okStatus, QObject *context, Callback<T> done,
+                     F &&parse)
 {
     send(verb, path, query, body, context,
          [this, okStatus, done = std::move(done), parse = std::forward<F>(parse)](const Answer &a) {
@@ -251,8 +252,8 @@ void ApiClient::listSessions(const SessionQuery &query, QObject *context,
         q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
     if (query.offset > 0)
         q.addQueryItem(QStringLiteral("offset"), QString::number(query.offset));
-    call<QList<SessionSummary>>("GET", QStringLiteral("/api/sessions"), q, {}, 200, context, std::move(done),
-                                [](const QJsonDocument &d) {
+    call<QList<SessionSummary>>("GET", QStringLiteral("/api/sessions"), q, {}, 200, context,
+                                std::move(done), [](const QJsonDocument &d) {
                                     return listOf<SessionSummary>(d, QLatin1String("sessions"),
                                                                   &SessionSummary::fromJson);
                                 });
@@ -260,7 +261,8 @@ void ApiClient::listSessions(const SessionQuery &query, QObject *context,
 
 void ApiClient::getSession(const QString &id, QObject *context, Callback<SessionDetail> done)
 {
-    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, 200, context, std::move(done),
+    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, 200, context,
+                        std::move(done),
                         [](const QJsonDocument &d) { return SessionDetail::fromJson(d.object()); });
 }
 
@@ -275,7 +277,8 @@ void ApiClient::createSession(const NewSession &s, QObject *context, Callback<Se
     put("platform", s.platform);
     put("userId", s.userId);
     put("id", s.id);
-    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), 201, context, std::move(done),
+    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), 201, context,
+                  std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
 
@@ -289,7 +292,8 @@ void ApiClient::updateSession(const QString &id, const SessionPatch &patch, QObj
         o.insert(QStringLiteral("summary"), *patch.summary);
     if (patch.endReason)
         o.insert(QStringLiteral("endReason"), *patch.endReason);
-    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), 200, context, std::move(done),
+    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), 200, context,
+                  std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
 
@@ -318,7 +322,8 @@ void ApiClient::sessionChains(const QString &id, QObject *context, Callback<QLis
 
 void ApiClient::sessionTtl(const QString &id, QObject *context, Callback<TtlReport> done)
 {
-    call<TtlReport>("GET", apiPath(u"/api/sessions/", id, u"/ttl"), {}, {}, 200, context, std::move(done),
+    call<TtlReport>("GET", apiPath(u"/api/sessions/", id, u"/ttl"), {}, {}, 200, context,
+                    std::move(done),
                     [](const QJsonDocument &d) { return TtlReport::fromJson(d.object()); });
 }
 
@@ -360,7 +365,8 @@ void ApiClient::events(const QString &sessionId, const EventQuery &query, QObjec
         q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
     call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId), q, {}, 200, context,
                              std::move(done), [](const QJsonDocument &d) {
-                                 return listOf<EventRecord>(d, QLatin1String("events"), &EventRecord::fromJson);
+                                 return listOf<EventRecord>(d, QLatin1String("events"),
+                                                            &EventRecord::fromJson);
                              });
 }
 
@@ -370,9 +376,10 @@ void ApiClient::recentEvents(const QString &sessionId, int limit, int seconds, Q
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
     q.addQueryItem(QStringLiteral("seconds"), QString::number(seconds));
-    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {}, 200, context,
-                             std::move(done), [](const QJsonDocument &d) {
-                                 return listOf<EventRecord>(d, QLatin1String("events"), &EventRecord::fromJson);
+    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {}, 200,
+                             context, std::move(done), [](const QJsonDocument &d) {
+                                 return listOf<EventRecord>(d, QLatin1String("events"),
+                                                            &EventRecord::fromJson);
                              });
 }
 
@@ -396,14 +403,14 @@ void ApiClient::takeCommands(const QString &sessionId, bool peek, QObject *conte
     QUrlQuery q;
     if (peek)
         q.addQueryItem(QStringLiteral("peek"), QStringLiteral("true"));
-    call<QList<Command>>("GET", apiPath(u"/api/sessions/", sessionId, u"/commands"), q, {}, 200, context,
-                         std::move(done), [](const QJsonDocument &d) {
+    call<QList<Command>>("GET", apiPath(u"/api/sessions/", sessionId, u"/commands"), q, {}, 200,
+                         context, std::move(done), [](const QJsonDocument &d) {
                              return listOf<Command>(d, QLatin1String("commands"), &commandFromJson);
                          });
 }
 
-void ApiClient::ackCommand(const QString &commandId, const QJsonValue &result, const QJsonValue &error,
-                           QObject *context, Callback<bool> done)
+void ApiClient::ackCommand(const QString &commandId, const QJsonValue &result,
+                           const QJsonValue &error, QObject *context, Callback<bool> done)
 {
     QJsonObject o;
     if (!result.isUndefined())
@@ -422,13 +429,14 @@ void ApiClient::queueInput(const QString &sessionId, const QString &input, const
     QJsonObject o{{QStringLiteral("input"), input}};
     if (!prompt.isEmpty())
         o.insert(QStringLiteral("prompt"), prompt);
-    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o), 201, context,
-                std::move(done), [](const QJsonDocument &d) {
+    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o), 201,
+                context, std::move(done), [](const QJsonDocument &d) {
                     return inputFromJson(d.object().value(QLatin1String("inputQueued")).toObject());
                 });
 }
 
-void ApiClient::takeInput(const QString &sessionId, bool peek, QObject *context, Callback<QList<Input>> done)
+void ApiClient::takeInput(const QString &sessionId, bool peek, QObject *context,
+                          Callback<QList<Input>> done)
 {
     QUrlQuery q;
     if (peek)
@@ -443,9 +451,10 @@ void ApiClient::takeInput(const QString &sessionId, bool peek, QObject *context,
 
 void ApiClient::users(QObject *context, Callback<QList<UserInfo>> done)
 {
-    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, 200, context, std::move(done),
-                          [](const QJsonDocument &d) {
-                              return listOf<UserInfo>(d, QLatin1String("users"), &UserInfo::fromJson);
+    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, 200, context,
+                          std::move(done), [](const QJsonDocument &d) {
+                              return listOf<UserInfo>(d, QLatin1String("users"),
+                                                      &UserInfo::fromJson);
                           });
 }
 
@@ -453,7 +462,8 @@ void ApiClient::userSessions(const QString &user, QObject *context, Callback<QLi
 {
     call<QList<Session>>("GET", apiPath(u"/api/users/", user, u"/sessions"), {}, {}, 200, context,
                          std::move(done), [](const QJsonDocument &d) {
-                             return listOf<Session>(d, QLatin1String("sessions"), &Session::fromJson);
+                             return listOf<Session>(d, QLatin1String("sessions"),
+                                                    &Session::fromJson);
                          });
 }
 

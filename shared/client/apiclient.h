@@ -32,8 +32,7 @@ class ApiClient : public QObject
     Q_OBJECT
 
 public:
-    template <typename T>
-    using Callback = std::function<void(const ApiResult<T> &)>;
+    template <typename T> using Callback = std::function<void(const ApiResult<T> &)>;
 
     explicit ApiClient(QObject *parent = nullptr);
     ~ApiClient() override;
@@ -91,8 +90,7 @@ private:
 
     QUrl urlFor(const QString &path, const QUrlQuery &query = {}) const;
     void send(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-              const QByteArray &body, QObject *context,
-              std::function<void(const Answer &)> done);
+              const QByteArray &body, QObject *context, std::function<void(const Answer &)> done);
     // Maps an answer to an ApiError (None when `okStatus` came with a JSON body that
     // `parse` accepts). Every HTTP status -> error decision is in here.
     ApiError judge(const Answer &a, int okStatus, bool emptyOk, const Parser &parse) const;

@@ -11,23 +11,34 @@ QString where(const QUrl &url)
 
 QString server(const QUrl &url)
 {
-    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo).toDisplayString();
+    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo)
+        .toDisplayString();
 }
 } // namespace
 
 QString ApiError::kindName(Kind kind)
 {
     switch (kind) {
-    case None: return QStringLiteral("ok");
-    case Unreachable: return QStringLiteral("unreachable");
-    case Timeout: return QStringLiteral("timeout");
-    case Unauthorized: return QStringLiteral("unauthorized");
-    case NotFound: return QStringLiteral("not found");
-    case BadRequest: return QStringLiteral("bad request");
-    case Unavailable: return QStringLiteral("storage unavailable");
-    case ServerError: return QStringLiteral("server error");
-    case WrongServer: return QStringLiteral("wrong server");
-    case BadResponse: return QStringLiteral("bad response");
+    case None:
+        return QStringLiteral("ok");
+    case Unreachable:
+        return QStringLiteral("unreachable");
+    case Timeout:
+        return QStringLiteral("timeout");
+    case Unauthorized:
+        return QStringLiteral("unauthorized");
+    case NotFound:
+        return QStringLiteral("not found");
+    case BadRequest:
+        return QStringLiteral("bad request");
+    case Unavailable:
+        return QStringLiteral("storage unavailable");
+    case ServerError:
+        return QStringLiteral("server error");
+    case WrongServer:
+        return QStringLiteral("wrong server");
+    case BadResponse:
+        return QStringLiteral("bad response");
     }
     return {};
 }
@@ -39,7 +50,8 @@ QString ApiError::describe() const
     case None:
         return QStringLiteral("OK");
     case Unreachable:
-        return QStringLiteral("Cannot reach %1 (%2). Is afwd running there?").arg(server(url), error);
+        return QStringLiteral("Cannot reach %1 (%2). Is afwd running there?")
+            .arg(server(url), error);
     case Timeout:
         return QStringLiteral("%1 did not answer in time.").arg(server(url));
     case Unauthorized:
@@ -52,9 +64,12 @@ QString ApiError::describe() const
                 .arg(body.value(QLatin1String("sessionId")).toString());
         return QStringLiteral("Not found: %1 (404 %2).").arg(where(url), error);
     case BadRequest:
-        return QStringLiteral("The daemon refused the request (%1 %2%3).").arg(httpStatus).arg(error, detail);
+        return QStringLiteral("The daemon refused the request (%1 %2%3).")
+            .arg(httpStatus)
+            .arg(error, detail);
     case Unavailable:
-        return QStringLiteral("The daemon's storage is unavailable (503%1). Is Redis down?").arg(detail);
+        return QStringLiteral("The daemon's storage is unavailable (503%1). Is Redis down?")
+            .arg(detail);
     case ServerError:
         return QStringLiteral("The daemon failed (%1 %2%3).").arg(httpStatus).arg(error, detail);
     case WrongServer:

@@ -27,11 +27,11 @@ struct ApiError
     };
 
     Kind kind = None;
-    int httpStatus = 0;  ///< 0 when there was no HTTP answer
-    QString error;       ///< the daemon's "error" field, or the network error text
-    QString message;     ///< the daemon's "message" field, when it sent one
-    QJsonObject body;    ///< the whole error body (validTypes, sessionId, ...)
-    QUrl url;            ///< the request, for messages
+    int httpStatus = 0; ///< 0 when there was no HTTP answer
+    QString error;      ///< the daemon's "error" field, or the network error text
+    QString message;    ///< the daemon's "message" field, when it sent one
+    QJsonObject body;   ///< the whole error body (validTypes, sessionId, ...)
+    QUrl url;           ///< the request, for messages
 
     bool isError() const { return kind != None; }
     /** One sentence an operator can act on ("Cannot reach ...: Connection refused"). */
@@ -39,8 +39,7 @@ struct ApiError
     static QString kindName(Kind kind);
 };
 
-template <typename T>
-struct ApiResult
+template <typename T> struct ApiResult
 {
     T value{};
     ApiError error;

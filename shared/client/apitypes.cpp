@@ -17,7 +17,8 @@ int intOf(const QJsonObject &o, QLatin1String key)
 
 std::optional<ServerInfo> ServerInfo::fromJson(const QJsonObject &o)
 {
-    if (!o.value(QLatin1String("status")).isString() || !o.value(QLatin1String("storage")).isString())
+    if (!o.value(QLatin1String("status")).isString() ||
+        !o.value(QLatin1String("storage")).isString())
         return std::nullopt;
     ServerInfo s;
     s.status = o.value(QLatin1String("status")).toString();

@@ -19,7 +19,7 @@ struct ServerInfo
     QString status;  // "ok" or "degraded"
     QString storage; // "memory" or "redis"
     QString version;
-    QString reason;  // why degraded
+    QString reason; // why degraded
     double uptimeSeconds = 0;
 
     bool degraded() const { return status != QLatin1String("ok"); }

@@ -17,8 +17,7 @@ const QString kSubprotocol = QStringLiteral("afw.v1");
 constexpr int kConnectTimeoutMs = 10000;
 } // namespace
 
-EventSocket::EventSocket(QObject *parent)
-    : QObject(parent)
+EventSocket::EventSocket(QObject *parent) : QObject(parent)
 {
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, [this] {
@@ -49,8 +48,10 @@ EventSocket::~EventSocket()
 
 QUrl EventSocket::webSocketUrl(const QUrl &baseUrl, Framing framing)
 {
-    QUrl url = baseUrl.adjusted(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
-    url.setScheme(baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss") : QStringLiteral("ws"));
+    QUrl url =
+        baseUrl.adjusted(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
+    url.setScheme(baseUrl.scheme() == QLatin1String("https") ? QStringLiteral("wss")
+                                                             : QStringLiteral("ws"));
     url.setPath(url.path() + QStringLiteral("/ws"));
     if (framing == Framing::Envelope) {
         // Both ways of asking (API.md v1.1): the subprotocol may not be echoed by every
@@ -101,7 +102,10 @@ void EventSocket::close()
         s->disconnect(this);
         connect(s, &QWebSocket::disconnected, s, &QObject::deleteLater);
         s->close();
-        QTimer::singleShot(1000, s, [s] { s->abort(); s->deleteLater(); });
+        QTimer::singleShot(1000, s, [s] {
+            s->abort();
+            s->deleteLater();
+        });
     }
     for (auto &sub : m_subs)
         sub.confirmed = false;
@@ -168,8 +172,9 @@ void EventSocket::lost(QWebSocket *s)
     if (!s || s != m_socket)
         return; // an old socket, or this loss was handled already
     // Qt reports 1000 for sockets that never opened; say abnormal, as a browser would.
-    const int code = m_state == State::Open ? int(s->closeCode())
-                                             : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection);
+    const int code = m_state == State::Open
+                         ? int(s->closeCode())
+                         : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection);
     QString reason = s->closeReason();
     if (reason.isEmpty())
         reason = s->errorString();
@@ -205,7 +210,8 @@ void EventSocket::keepAlive()
         return;
     if (m_awaitingPong) {
         // A peer that stopped answering (network gone without a FIN) is only found this way.
-        qCInfo(lcClient) << "WebSocket: no pong within" << m_keepAlive.interval() << "ms; reconnecting";
+        qCInfo(lcClient) << "WebSocket: no pong within" << m_keepAlive.interval()
+                         << "ms; reconnecting";
         s->abort();
         lost(s);
         return;
@@ -256,8 +262,8 @@ void EventSocket::onMessage(const QString &text)
     } else if (type == QLatin1String("pong")) {
         Q_EMIT pongReceived();
     } else if (type == QLatin1String("error")) {
-        const QString message = payload.isString() ? payload.toString()
-                                                   : o.value(QLatin1String("message")).toString();
+        const QString message =
+            payload.isString() ? payload.toString() : o.value(QLatin1String("message")).toString();
         qCInfo(lcClient).noquote() << "WebSocket: server error:" << message;
         Q_EMIT serverError(message);
     } else if (!sid.isEmpty() && !type.isEmpty()) {
@@ -281,7 +287,8 @@ void EventSocket::onEvent(const QString &sessionId, const QJsonObject &event)
             }
             if (seq > it->lastSeq + 1) {
                 ++m_stats.gaps;
-                qCDebug(lcClient) << "WebSocket: seq gap in" << sessionId << it->lastSeq << "->" << seq;
+                qCDebug(lcClient) << "WebSocket: seq gap in" << sessionId << it->lastSeq << "->"
+                                  << seq;
             }
         }
         it->lastSeq = seq;
@@ -296,7 +303,8 @@ void EventSocket::setReceiveAll(bool on)
         return;
     m_receiveAll = on;
     if (isOpen())
-        sendJson({{QStringLiteral("type"), on ? QStringLiteral("subscribe") : QStringLiteral("unsubscribe")},
+        sendJson({{QStringLiteral("type"),
+                   on ? QStringLiteral("subscribe") : QStringLiteral("unsubscribe")},
                   {QStringLiteral("sessionId"), kAll}});
 }
 
@@ -315,7 +323,8 @@ void EventSocket::unsubscribe(const QString &sessionId)
     if (!m_subs.remove(sessionId))
         return;
     if (isOpen())
-        sendJson({{QStringLiteral("type"), QStringLiteral("unsubscribe")}, {QStringLiteral("sessionId"), sessionId}});
+        sendJson({{QStringLiteral("type"), QStringLiteral("unsubscribe")},
+                  {QStringLiteral("sessionId"), sessionId}});
 }
 
 qint64 EventSocket::lastSeq(const QString &sessionId) const
@@ -326,7 +335,8 @@ qint64 EventSocket::lastSeq(const QString &sessionId) const
 
 void EventSocket::sendSubscribe(const QString &sessionId, Subscription &sub)
 {
-    QJsonObject o{{QStringLiteral("type"), QStringLiteral("subscribe")}, {QStringLiteral("sessionId"), sessionId}};
+    QJsonObject o{{QStringLiteral("type"), QStringLiteral("subscribe")},
+                  {QStringLiteral("sessionId"), sessionId}};
     sub.replay = sub.lastSeq >= 0;
     sub.confirmed = false;
     if (sub.replay)
@@ -340,7 +350,8 @@ void EventSocket::resubscribeAll()
     for (auto it = m_subs.begin(); it != m_subs.end(); ++it)
         sendSubscribe(it.key(), it.value());
     if (m_receiveAll)
-        sendJson({{QStringLiteral("type"), QStringLiteral("subscribe")}, {QStringLiteral("sessionId"), kAll}});
+        sendJson({{QStringLiteral("type"), QStringLiteral("subscribe")},
+                  {QStringLiteral("sessionId"), kAll}});
 }
 
 bool EventSocket::sendInput(const QString &sessionId, const QString &input, const QString &prompt)

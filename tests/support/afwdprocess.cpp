@@ -16,13 +16,11 @@ constexpr int kStartMs = 10000;
 constexpr int kAttempts = 3; // the port may be taken between probe and bind
 } // namespace
 
-AfwdProcess::AfwdProcess()
-    : AfwdProcess(Options{})
+AfwdProcess::AfwdProcess() : AfwdProcess(Options{})
 {
 }
 
-AfwdProcess::AfwdProcess(Options options)
-    : m_options(std::move(options))
+AfwdProcess::AfwdProcess(Options options) : m_options(std::move(options))
 {
 }
 
@@ -111,8 +109,8 @@ bool AfwdProcess::launch()
         if (k.startsWith(QLatin1String("AFW_")) && k != QLatin1String("AFWD_BIN"))
             env.remove(k);
     }
-    for (const char *k : {"PORT", "HOST", "REDIS_URL", "REDIS_PREFIX", "LOG_LEVEL", "JOURNAL_STREAM",
-                          "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
+    for (const char *k : {"PORT", "HOST", "REDIS_URL", "REDIS_PREFIX", "LOG_LEVEL",
+                          "JOURNAL_STREAM", "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
         env.remove(QLatin1String(k));
     if (!m_options.apiKey.isEmpty())
         env.insert(QStringLiteral("AFW_API_KEY"), m_options.apiKey);
@@ -129,13 +127,18 @@ bool AfwdProcess::launch()
     m_process->setProcessEnvironment(env);
     m_process->setStandardOutputFile(QProcess::nullDevice());
     QProcess *p = m_process.get();
-    QObject::connect(p, &QProcess::readyReadStandardError, p, [this, p] { m_stderr += p->readAllStandardError(); });
-    p->start(binary(), QStringList{QStringLiteral("--port"), QString::number(m_port)} + m_options.extraArgs);
+    QObject::connect(p, &QProcess::readyReadStandardError, p,
+                     [this, p] { m_stderr += p->readAllStandardError(); });
+    p->start(binary(),
+             QStringList{QStringLiteral("--port"), QString::number(m_port)} + m_options.extraArgs);
     const bool up = QTest::qWaitFor(
-        [this, p] { return m_stderr.contains("listening") || p->state() == QProcess::NotRunning; }, kStartMs);
+        [this, p] { return m_stderr.contains("listening") || p->state() == QProcess::NotRunning; },
+        kStartMs);
     if (up && m_stderr.contains("listening"))
         return true;
-    m_error = QStringLiteral("afwd did not start on port %1: %2").arg(m_port).arg(QString::fromUtf8(m_stderr));
+    m_error = QStringLiteral("afwd did not start on port %1: %2")
+                  .arg(m_port)
+                  .arg(QString::fromUtf8(m_stderr));
     stop();
     return false;
 }

@@ -17,8 +17,7 @@ namespace Afw::Test {
  * One ApiClient call, waited for on its callback (bounded). @p call gets a context
  * and the callback: await<ServerInfo>([&](auto *ctx, auto cb) { c.health(ctx, cb); }).
  */
-template <typename T, typename Call>
-ApiResult<T> await(Call &&call, int timeoutMs = 15000)
+template <typename T, typename Call> ApiResult<T> await(Call &&call, int timeoutMs = 15000)
 {
     std::optional<ApiResult<T>> out;
     QObject context;
@@ -48,7 +47,8 @@ inline bool postAll(ApiClient &client, const QJsonArray &events)
         QJsonArray batch;
         for (qsizetype j = i; j < std::min(events.size(), i + 1000); ++j)
             batch.append(events.at(j));
-        const auto r = await<int>([&](QObject *ctx, auto cb) { client.postEvents(batch, ctx, cb); });
+        const auto r =
+            await<int>([&](QObject *ctx, auto cb) { client.postEvents(batch, ctx, cb); });
         if (!r.ok()) {
             qWarning().noquote() << "posting events failed:" << r.error.describe();
             return false;

@@ -19,7 +19,8 @@ namespace Afw::Test {
  */
 QString seedDemo(ApiClient &client);
 
-/** The events of one agent session: @p chains chains of @p stepsPerChain steps, the last one running. */
+/** The events of one agent session: @p chains chains of @p stepsPerChain steps, the last one
+ * running. */
 QJsonArray agentSession(const QString &id, qint64 startMs, int chains, int stepsPerChain);
 
 } // namespace Afw::Test
