@@ -73,6 +73,7 @@ private Q_SLOTS:
     void errorsAreExplained();
     void pausedStreamCountsNew();
     void layoutIsRemembered();
+    void daemonStartsLater();
 
 private:
     void openWindow(const QString &session = {});
@@ -315,6 +316,28 @@ void tst_AdminGui::layoutIsRemembered()
     QVERIFY(!settings.rememberKey());
     openWindow();
     QCOMPARE(m_window->size(), QSize(1200, 800));
+}
+
+void tst_AdminGui::daemonStartsLater()
+{
+    // Started before its daemon: says it cannot reach it, then connects by itself.
+    const quint16 port = AfwdProcess::freePort();
+    ConsoleOptions options;
+    options.url = QUrl(u"http://127.0.0.1:%1"_s.arg(port));
+    MainWindow window(options);
+    window.connection()->setRecheckInterval(100);
+    window.show();
+    window.start();
+    QTRY_COMPARE_WITH_TIMEOUT(window.connection()->state(), Connection::State::Failed, kWaitMs);
+    QVERIFY2(window.globalNotice()->text().contains(u"Cannot reach"_s),
+             qPrintable(window.globalNotice()->text()));
+    AfwdProcess::Options o;
+    o.port = port;
+    AfwdProcess later(o);
+    QVERIFY2(later.start(), qPrintable(later.errorString()));
+    QTRY_COMPARE_WITH_TIMEOUT(window.connection()->state(), Connection::State::Live, kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(window.isFirstLoadDone(), kWaitMs);
+    QVERIFY(!window.globalNotice()->isVisible());
 }
 
 QTEST_MAIN(tst_AdminGui)

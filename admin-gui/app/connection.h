@@ -34,6 +34,8 @@ public:
 
     void connectTo(const QUrl &url, const QString &apiKey);
     void disconnectFromServer();
+    /** How soon an unreachable daemon is checked again (default 3 s). */
+    void setRecheckInterval(int ms) { m_retry.setInterval(ms); }
 
     State state() const { return m_state; }
     QUrl url() const { return m_url; }

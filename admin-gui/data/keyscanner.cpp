@@ -88,6 +88,7 @@ void KeyScanner::scan(const QString &prefix, const QString &sessionId)
     m_pattern = pattern(prefix, sessionId);
     m_cursor = "0";
     m_scanned = 0;
+    m_seen.clear();
     m_scanning = true;
     m_timer.start();
     nextPage();
@@ -114,8 +115,12 @@ void KeyScanner::nextPage()
             }
             m_cursor = r.elements.at(0).str;
             QList<QByteArray> keys;
-            for (const auto &k : r.elements.at(1).elements)
-                keys.append(k.str);
+            for (const auto &k : r.elements.at(1).elements) {
+                if (!m_seen.contains(k.str)) {
+                    m_seen.insert(k.str);
+                    keys.append(k.str);
+                }
+            }
             inspect(keys);
         });
 }

@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <memory>
 
@@ -62,6 +63,7 @@ private:
     quint64 m_generation = 0;
     bool m_scanning = false;
     qint64 m_scanned = 0;
+    QSet<QByteArray> m_seen; // SCAN may return a key twice; the table shows it once
     int m_pageSize = 1000;
     QElapsedTimer m_timer;
 };

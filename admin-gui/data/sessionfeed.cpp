@@ -36,7 +36,7 @@ SessionFeed::SessionFeed(Connection *connection, EventListModel *events, ChainTr
         // starts again where it stopped, and the TTLs may have moved.
         if (m_id.isEmpty())
             return;
-        if (m_loading)
+        if (m_loading && !m_pageInFlight)
             requestPage();
         refreshTtl();
     });
@@ -51,6 +51,7 @@ void SessionFeed::setSession(const QString &id)
     m_id = id;
     m_fold = ChainFold();
     m_lastSeq = 0;
+    m_pageInFlight = false;
     m_live.clear();
     m_flushTimer.stop();
     m_eventsLoaded = m_subscribed = m_ttlLoaded = m_ready = false;
@@ -80,10 +81,12 @@ void SessionFeed::requestPage()
     q.afterSeq = m_lastSeq;
     q.limit = m_pageSize;
     const quint64 generation = m_generation;
+    m_pageInFlight = true;
     m_connection->api()->events(
         m_id, q, m_context, [this, generation](const ApiResult<QList<EventRecord>> &r) {
             if (generation != m_generation)
                 return;
+            m_pageInFlight = false;
             if (!r.ok()) {
                 // Connection trouble: resumed() asks again. Anything else: say so.
                 qCInfo(lcGui).noquote() << "reading events failed:" << r.error.describe();
@@ -110,8 +113,10 @@ void SessionFeed::requestPage()
         });
 }
 
-void SessionFeed::append(const QList<EventRecord> &events)
+void SessionFeed::append(QList<EventRecord> events)
 {
+    // Never twice, whichever way an event came.
+    events.removeIf([this](const EventRecord &e) { return e.seq <= m_lastSeq; });
     if (events.isEmpty())
         return;
     m_events->append(events);
@@ -125,14 +130,14 @@ void SessionFeed::append(const QList<EventRecord> &events)
 void SessionFeed::onEvent(const QString &sessionId, qint64 seq, const QJsonObject &event)
 {
     // While pages are read, the last page and the afterSeq replay cover these.
-    if (sessionId != m_id || !m_eventsLoaded || seq <= m_lastSeq)
+    if (sessionId != m_id || !m_eventsLoaded || seq <= m_lastSeq
+        || (!m_live.isEmpty() && seq <= m_live.last().seq))
         return;
     auto record = EventRecord::fromJson(event);
     if (!record)
         return;
     record->seq = seq;
     m_live.append(std::move(*record));
-    m_lastSeq = seq;
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }

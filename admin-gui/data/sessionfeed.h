@@ -56,7 +56,7 @@ Q_SIGNALS:
 
 private:
     void requestPage();
-    void append(const QList<EventRecord> &events);
+    void append(QList<EventRecord> events);
     void onEvent(const QString &sessionId, qint64 seq, const QJsonObject &event);
     void flush();
     void checkReady();
@@ -72,6 +72,7 @@ private:
     qint64 m_lastSeq = 0;
     int m_pageSize = 1000;
     bool m_loading = false;
+    bool m_pageInFlight = false;
     bool m_eventsLoaded = false;
     bool m_subscribed = false;
     bool m_ttlLoaded = false;
