@@ -613,6 +613,10 @@ void HttpApi::listSessions(Call &c)
     if (!limit)
         return;
     f.limit = *limit;
+    const auto offset = intParam(c, "offset", 0, 0, std::numeric_limits<int>::max());
+    if (!offset)
+        return;
+    f.offset = *offset;
     whenReady(m_storage->listSessions(f), "listSessions", c.reply,
               [reply = c.reply](const Result<QList<SessionRow>> &r) {
                   QJsonArray arr;

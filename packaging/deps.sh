@@ -4,8 +4,9 @@
 # everything is already there. The package list lives only here.
 set -euo pipefail
 
+# qt6-svg-dev brings libqt6svg6, whose qsvg plugin draws the console's SVG icons.
 BUILD_DEPS=(build-essential cmake pkg-config qt6-base-dev
-            qt6-websockets-dev qt6-httpserver-dev libhiredis-dev)
+            qt6-websockets-dev qt6-httpserver-dev qt6-svg-dev libhiredis-dev)
 TEST_DEPS=(redis-server chromium) # chromium: the browser-level dashboard check
 BENCH_DEPS=(wrk curl)
 

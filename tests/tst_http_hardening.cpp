@@ -93,19 +93,18 @@ private:
 void tst_HttpHardening::initTestCase()
 {
     QVERIFY2(raiseOpenFileLimit() >= 12000, "the idle-connection rows need 12,000 descriptors");
-    QProcessEnvironment env = AfwdProcess::cleanEnvironment();
+    AfwdProcess::Options options;
     if (m_useRedis) {
         AFW_REQUIRE_REDIS_SERVER();
         m_redis = std::make_unique<RedisServer>();
         QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
-        env.insert(u"REDIS_URL"_s, m_redis->url());
+        options.redisUrl = m_redis->url();
     }
-    env.insert(u"AFW_REQUEST_TIMEOUT_MS"_s, QString::number(kRequestTimeoutMs));
-    env.insert(u"AFW_IDLE_TIMEOUT_MS"_s, QString::number(kIdleTimeoutMs));
-    env.insert(u"LOG_LEVEL"_s, u"warning"_s);
-    m_afwd = std::make_unique<AfwdProcess>();
-    QString error;
-    QVERIFY2(m_afwd->start(env, &error), qPrintable(error));
+    options.env = {{u"AFW_REQUEST_TIMEOUT_MS"_s, QString::number(kRequestTimeoutMs)},
+                   {u"AFW_IDLE_TIMEOUT_MS"_s, QString::number(kIdleTimeoutMs)},
+                   {u"LOG_LEVEL"_s, u"warning"_s}};
+    m_afwd = std::make_unique<AfwdProcess>(options);
+    QVERIFY2(m_afwd->start(), qPrintable(m_afwd->errorString()));
     const quint16 port = m_afwd->port();
     QVERIFY2(QTest::qWaitFor([&] { return healthy(port); }, 10000), "storage never became available");
     // The data every row must leave as it was.
@@ -488,12 +487,10 @@ void tst_HttpHardening::idleConnections()
 void tst_HttpHardening::connectionCap()
 {
     // A daemon of its own, capped at 20 connections.
-    QProcessEnvironment env = AfwdProcess::cleanEnvironment();
-    env.insert(u"AFW_MAX_CONNECTIONS"_s, u"20"_s);
-    env.insert(u"LOG_LEVEL"_s, u"error"_s);
-    AfwdProcess capped;
-    QString error;
-    QVERIFY2(capped.start(env, &error), qPrintable(error));
+    AfwdProcess::Options options;
+    options.env = {{u"AFW_MAX_CONNECTIONS"_s, u"20"_s}, {u"LOG_LEVEL"_s, u"error"_s}};
+    AfwdProcess capped(options);
+    QVERIFY2(capped.start(), qPrintable(capped.errorString()));
     // 20 keep-alive connections, each served once (so each is surely accepted).
     std::vector<RawClient> held(20);
     for (RawClient &c : held) {

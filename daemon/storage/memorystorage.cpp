@@ -151,6 +151,7 @@ QFuture<Result<QList<SessionRow>>> MemoryStorage::listSessions(const SessionFilt
                    ? a.session.startedAtMs > b.session.startedAtMs
                    : a.session.id > b.session.id;
     });
+    rows.remove(0, std::min<qsizetype>(filter.offset, rows.size()));
     if (filter.limit >= 0 && rows.size() > filter.limit)
         rows.resize(filter.limit);
     if (filter.withChains) {

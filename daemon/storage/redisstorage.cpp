@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 
 #include <algorithm>
+#include <limits>
 
 #include "fold.h"
 #include "ids.h"
@@ -410,8 +411,17 @@ QFuture<Result<QList<SessionRow>>> RedisStorage::listSessions(const SessionFilte
         p.ok({});
         return p.future();
     }
-    listPage(filter, 0, std::make_shared<QList<SessionRow>>(),
-             [p](Result<QList<SessionRow>> r) { p.resolve(std::move(r)); });
+    // An offset is read like the rows before it (filters apply to the records), then cut.
+    SessionFilter upTo = filter;
+    if (filter.limit >= 0)
+        upTo.limit = int(std::min<qint64>(qint64(filter.limit) + filter.offset, std::numeric_limits<int>::max()));
+    const int offset = filter.offset;
+    listPage(upTo, 0, std::make_shared<QList<SessionRow>>(),
+             [p, offset](Result<QList<SessionRow>> r) {
+                 if (r.ok())
+                     r.value.remove(0, std::min<qsizetype>(offset, r.value.size()));
+                 p.resolve(std::move(r));
+             });
     return p.future();
 }
 

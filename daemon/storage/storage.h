@@ -50,6 +50,7 @@ struct SessionFilter
     QString user;
     int limit = 100;
     bool withChains = true; // fold each row's chains (chainsCount, currentChain)
+    int offset = 0; // matching rows skipped first, in the same order: pages past `limit`
 };
 
 struct SessionRow

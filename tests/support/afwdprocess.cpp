@@ -4,25 +4,65 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QTcpServer>
 #include <QTest>
 
 #include <csignal>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
-
-#include "redisserver.h"
 
 namespace Afw::Test {
 
-// ---------------------------------------------------------------- AfwdProcess
+namespace {
+constexpr int kStartMs = 10000;
+constexpr int kAttempts = 3; // the port may be taken between probe and bind
+} // namespace
+
+AfwdProcess::AfwdProcess() : AfwdProcess(Options{})
+{
+}
+
+AfwdProcess::AfwdProcess(Options options) : m_options(std::move(options))
+{
+}
 
 AfwdProcess::~AfwdProcess()
 {
-    kill();
+    stop();
+}
+
+QString AfwdProcess::binary()
+{
+    return qEnvironmentVariable("AFWD_BIN");
+}
+
+quint16 AfwdProcess::freePort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return probe.serverPort();
+}
+
+QUrl AfwdProcess::url() const
+{
+    return QUrl(QStringLiteral("http://127.0.0.1:") + QString::number(m_port));
+}
+
+qint64 AfwdProcess::pid() const
+{
+    return m_process ? m_process->processId() : 0;
+}
+
+bool AfwdProcess::isRunning() const
+{
+    return m_process && m_process->state() != QProcess::NotRunning;
 }
 
 QProcessEnvironment AfwdProcess::cleanEnvironment()
@@ -37,56 +77,6 @@ QProcessEnvironment AfwdProcess::cleanEnvironment()
                           "QT_LOGGING_RULES", "QT_MESSAGE_PATTERN"})
         env.remove(QLatin1String(k));
     return env;
-}
-
-bool AfwdProcess::start(QProcessEnvironment env, QString *error)
-{
-    const QString bin = qEnvironmentVariable("AFWD_BIN");
-    if (bin.isEmpty()) {
-        *error = QStringLiteral("AFWD_BIN must name the afwd binary");
-        return false;
-    }
-    m_port = RedisServer::freePort();
-    env.insert(QStringLiteral("PORT"), QString::number(m_port));
-    m_process = std::make_unique<QProcess>();
-    m_process->setProcessEnvironment(env);
-    QObject::connect(m_process.get(), &QProcess::readyReadStandardError, m_process.get(),
-                     [p = m_process.get(), err = m_stderr] { *err += p->readAllStandardError(); });
-    m_process->start(bin, {});
-    // Up when it answers, at any log level.
-    const bool up = QTest::qWaitFor(
-        [this] {
-            return m_process->state() == QProcess::NotRunning
-                || (m_process->state() == QProcess::Running && rawRequest(m_port, "GET", "/health", {}, 1000).status != 0);
-        },
-        10000);
-    if (!up || m_process->state() != QProcess::Running) {
-        *error = QStringLiteral("afwd did not start: ") + QString::fromUtf8(*m_stderr);
-        kill();
-        return false;
-    }
-    return true;
-}
-
-void AfwdProcess::kill()
-{
-    if (!m_process)
-        return;
-    if (m_process->state() != QProcess::NotRunning) {
-        ::kill(pid_t(m_process->processId()), SIGKILL);
-        m_process->waitForFinished(5000);
-    }
-    m_process.reset();
-}
-
-qint64 AfwdProcess::pid() const
-{
-    return m_process ? m_process->processId() : 0;
-}
-
-QByteArray AfwdProcess::output() const
-{
-    return *m_stderr;
 }
 
 double AfwdProcess::cpuSeconds() const
@@ -117,6 +107,89 @@ qint64 AfwdProcess::rssKb() const
 int AfwdProcess::openDescriptors() const
 {
     return int(QDir(QStringLiteral("/proc/%1/fd").arg(pid())).entryList(QDir::NoDotAndDotDot | QDir::AllEntries).size());
+}
+
+bool AfwdProcess::start()
+{
+    stop();
+    if (!QFileInfo(binary()).isExecutable()) {
+        m_error = QStringLiteral("AFWD_BIN does not name an executable: ") + binary();
+        return false;
+    }
+    if (m_options.port) {
+        m_port = m_options.port;
+        return launch();
+    }
+    for (int i = 0; i < kAttempts; ++i) {
+        m_port = freePort();
+        if (m_port && launch())
+            return true;
+    }
+    return false;
+}
+
+bool AfwdProcess::restart()
+{
+    stop();
+    // The old socket may linger a moment; the new daemon retries the same port.
+    for (int i = 0; i < kAttempts; ++i) {
+        if (launch())
+            return true;
+    }
+    return false;
+}
+
+void AfwdProcess::stop(bool graceful)
+{
+    if (!m_process)
+        return;
+    if (m_process->state() != QProcess::NotRunning) {
+        ::kill(pid_t(m_process->processId()), graceful ? SIGTERM : SIGKILL);
+        if (!m_process->waitForFinished(5000)) {
+            ::kill(pid_t(m_process->processId()), SIGKILL);
+            m_process->waitForFinished(5000);
+        }
+    }
+    m_process.reset();
+}
+
+bool AfwdProcess::launch()
+{
+    QProcessEnvironment env = cleanEnvironment();
+    if (!m_options.apiKey.isEmpty())
+        env.insert(QStringLiteral("AFW_API_KEY"), m_options.apiKey);
+    if (!m_options.redisUrl.isEmpty())
+        env.insert(QStringLiteral("REDIS_URL"), m_options.redisUrl);
+    if (!m_options.redisPrefix.isEmpty())
+        env.insert(QStringLiteral("REDIS_PREFIX"), m_options.redisPrefix);
+    for (const auto &[k, v] : m_options.env)
+        env.insert(k, v);
+
+    m_stderr.clear();
+    m_error.clear();
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessEnvironment(env);
+    m_process->setStandardOutputFile(QProcess::nullDevice());
+    QProcess *p = m_process.get();
+    QObject::connect(p, &QProcess::readyReadStandardError, p,
+                     [this, p] { m_stderr += p->readAllStandardError(); });
+    p->start(binary(),
+             QStringList{QStringLiteral("--port"), QString::number(m_port)} + m_options.extraArgs);
+    // Up when it answers (whatever the log level); a port someone else took shows as
+    // an exit with "cannot listen".
+    const bool up = QTest::qWaitFor(
+        [this, p] {
+            return p->state() == QProcess::NotRunning
+                || (p->state() == QProcess::Running && rawRequest(m_port, "GET", "/health", {}, 1000).status != 0);
+        },
+        kStartMs);
+    if (up && p->state() == QProcess::Running)
+        return true;
+    m_error = QStringLiteral("afwd did not start on port %1: %2")
+                  .arg(m_port)
+                  .arg(QString::fromUtf8(m_stderr));
+    stop();
+    return false;
 }
 
 // ---------------------------------------------------------------- RawClient

@@ -1,48 +1,74 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <functional>
+#include <memory>
+
 #include <QByteArray>
 #include <QList>
 #include <QProcess>
 #include <QProcessEnvironment>
-#include <QString>
-
-#include <functional>
-#include <memory>
+#include <QStringList>
+#include <QUrl>
 
 namespace Afw::Test {
 
 /**
- * The real afwd binary (AFWD_BIN) as a child process on a free loopback port, watched
- * from outside the way an operator would: its CPU time, resident memory and open
- * descriptors, read from /proc. SIGKILLed when the object dies.
+ * The real afwd binary (AFWD_BIN) as a child process on a free loopback port, with a
+ * clean environment (no AFW_*, PORT, REDIS_URL... from the caller). Killed by PID when
+ * the object dies. restart() comes back on the same port, as a restarted daemon would.
+ * Watched from outside the way an operator would: its CPU time, resident memory and
+ * open descriptors, read from /proc.
  */
 class AfwdProcess
 {
 public:
-    AfwdProcess() = default;
+    struct Options
+    {
+        QString apiKey;
+        QString redisUrl;
+        QString redisPrefix;
+        QStringList extraArgs;
+        QList<std::pair<QString, QString>> env;
+        quint16 port = 0; // 0: a free one
+    };
+
+    AfwdProcess();
+    explicit AfwdProcess(Options options);
     ~AfwdProcess();
     AfwdProcess(const AfwdProcess &) = delete;
     AfwdProcess &operator=(const AfwdProcess &) = delete;
 
-    /** An environment with no afwd setting inherited from the caller's. */
-    static QProcessEnvironment cleanEnvironment();
-    /** Starts on a free port (PORT is set here) and waits until it answers /health. */
-    bool start(QProcessEnvironment env, QString *error);
-    void kill();
+    /** Starts and waits (≤ 10 s) until it answers /health, at any log level. */
+    bool start();
+    /** SIGKILL (default) or SIGTERM, then waits for the exit. */
+    void stop(bool graceful = false);
+    bool restart();
+    bool isRunning() const;
 
     quint16 port() const { return m_port; }
+    QUrl url() const; // http://127.0.0.1:port
     qint64 pid() const;
-    QByteArray output() const; // stderr so far
+    QString errorString() const { return m_error; }
+    QByteArray log() const { return m_stderr; }
+
+    static QString binary(); // AFWD_BIN
+    static quint16 freePort();
+    /** The caller's environment without any afwd setting. */
+    static QProcessEnvironment cleanEnvironment();
 
     double cpuSeconds() const; // user + system
     qint64 rssKb() const;
     int openDescriptors() const;
 
 private:
+    bool launch();
+
+    Options m_options;
     std::unique_ptr<QProcess> m_process;
-    std::shared_ptr<QByteArray> m_stderr = std::make_shared<QByteArray>();
     quint16 m_port = 0;
+    QByteArray m_stderr;
+    QString m_error;
 };
 
 /**
