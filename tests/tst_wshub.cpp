@@ -26,6 +26,7 @@
 #include "http.h"
 #include "ids.h"
 #include "redisserver.h"
+#include "wssocket.h"
 #include "storage/storage.h"
 #include "timeutil.h"
 #include "wshub.h"
@@ -60,14 +61,15 @@ bool isServerType(const QString &type)
     return types.contains(type);
 }
 
-// A QWebSocket that keeps every text frame it receives (parsed once, on arrival).
-// In events framing (`bare`) an event frame is the event itself: counted as "event" too.
+// A client that keeps every text frame it receives (parsed once, on arrival), on the
+// console's own WebSocket client (WsSocket). In events framing (`bare`) an event frame
+// is the event itself: counted as "event" too.
 class WsClient : public QObject
 {
 public:
     WsClient()
     {
-        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        connect(&socket, &Afw::Test::WsSocket::textMessageReceived, this, [this](const QString &text) {
             frames.append(text);
             objects.append(parse(text));
             const QString type = objects.last().value("type"_L1).toString();
@@ -144,7 +146,7 @@ public:
         return QTest::qWaitFor(confirmedFor, kWaitMs);
     }
 
-    QWebSocket socket;
+    Afw::Test::WsSocket socket;
     QStringList frames;
     QList<QJsonObject> objects;
     bool bare = false; // connected in events framing
@@ -863,7 +865,7 @@ void tst_WsHub::oversizedFrameClosesOnlyThatClient()
     big.socket.sendTextMessage(u"{\"type\":\"ping\",\"pad\":\""_s + QString(3000, u'x') + u"\"}"_s);
     QTRY_COMPARE(big.count(u"pong"_s), 1);
 
-    QSignalSpy disconnected(&big.socket, &QWebSocket::disconnected);
+    QSignalSpy disconnected(&big.socket, &Afw::Test::WsSocket::disconnected);
     big.socket.sendTextMessage(u"{\"type\":\"ping\",\"pad\":\""_s + QString(8192, u'x') + u"\"}"_s);
     QVERIFY(disconnected.wait(kWaitMs));
     QCOMPARE(big.socket.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
@@ -874,7 +876,7 @@ void tst_WsHub::oversizedFrameClosesOnlyThatClient()
     WsClient fragmented;
     QVERIFY(connectClient(fragmented, *d));
     fragmented.socket.setOutgoingFrameSize(1024);
-    QSignalSpy fragmentedGone(&fragmented.socket, &QWebSocket::disconnected);
+    QSignalSpy fragmentedGone(&fragmented.socket, &Afw::Test::WsSocket::disconnected);
     fragmented.socket.sendTextMessage(u"{\"type\":\"ping\",\"pad\":\""_s + QString(8192, u'x') + u"\"}"_s);
     QVERIFY(fragmentedGone.wait(kWaitMs));
     QCOMPARE(fragmented.socket.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
@@ -1042,8 +1044,8 @@ void tst_WsHub::authRefusedWithoutKey()
     QVERIFY(d);
     for (const QString &query : {QString(), u"apiKey=wrong"_s, u"apiKey="_s}) {
         WsClient c;
-        QSignalSpy connected(&c.socket, &QWebSocket::connected);
-        QSignalSpy errors(&c.socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error));
+        QSignalSpy connected(&c.socket, &Afw::Test::WsSocket::connected);
+        QSignalSpy errors(&c.socket, &Afw::Test::WsSocket::error);
         c.socket.open(wsUrl(*d, query));
         QTRY_VERIFY(errors.count() >= 1);
         QTRY_COMPARE(c.socket.state(), QAbstractSocket::UnconnectedState);
@@ -1053,7 +1055,7 @@ void tst_WsHub::authRefusedWithoutKey()
     }
     // A wrong header is refused as well.
     WsClient c;
-    QSignalSpy connected(&c.socket, &QWebSocket::connected);
+    QSignalSpy connected(&c.socket, &Afw::Test::WsSocket::connected);
     QNetworkRequest req(wsUrl(*d));
     req.setRawHeader("X-API-Key", "nope");
     c.socket.open(req);
@@ -1143,7 +1145,7 @@ void tst_WsHub::shutdownClosesClientsWith1001()
     QCOMPARE(d->ws()->clientCount(), 0);
     // no longer listening
     WsClient late;
-    QSignalSpy lateConnected(&late.socket, &QWebSocket::connected);
+    QSignalSpy lateConnected(&late.socket, &Afw::Test::WsSocket::connected);
     late.socket.open(wsUrl(*d));
     QTRY_COMPARE(late.socket.state(), QAbstractSocket::UnconnectedState);
     QCOMPARE(lateConnected.count(), 0);
@@ -1347,7 +1349,7 @@ void tst_WsHub::unknownFramingRefused()
     auto d = start();
     QVERIFY(d);
     WsClient c;
-    QSignalSpy disconnected(&c.socket, &QWebSocket::disconnected);
+    QSignalSpy disconnected(&c.socket, &Afw::Test::WsSocket::disconnected);
     c.socket.open(wsUrl(*d, u"framing=xml"_s));
     QVERIFY(disconnected.wait(kWaitMs));
     QCOMPARE(c.socket.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);

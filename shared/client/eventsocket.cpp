@@ -80,8 +80,28 @@ void EventSocket::setKeepAliveInterval(int ms)
         m_keepAlive.start();
 }
 
+QWebSocket *EventSocket::webSocket() const
+{
+    return m_socket;
+}
+
+void EventSocket::openRequest(const QNetworkRequest &request, const QWebSocketHandshakeOptions &options)
+{
+    const QUrlQuery query(request.url());
+    m_framing = options.subprotocols().contains(kSubprotocol)
+                        || query.queryItemValue(QStringLiteral("framing")) == QLatin1String("envelope")
+                    ? Framing::Envelope
+                    : Framing::Events;
+    m_exact = {request, options};
+    m_autoReconnect = false;
+    m_wanted = true;
+    m_reconnectTimer.stop();
+    connectNow();
+}
+
 void EventSocket::open(const QUrl &baseUrl, const QString &apiKey)
 {
+    m_exact.reset();
     m_baseUrl = baseUrl;
     m_apiKey = apiKey;
     m_wanted = true;
@@ -140,11 +160,15 @@ void EventSocket::connectNow()
     connect(s, &QWebSocket::pong, this, [this] { m_awaitingPong = false; });
 
     QNetworkRequest request(webSocketUrl(m_baseUrl, m_framing));
-    if (!m_apiKey.isEmpty())
-        request.setRawHeader("Authorization", "Bearer " + m_apiKey.toUtf8());
     QWebSocketHandshakeOptions options;
-    if (m_framing == Framing::Envelope)
-        options.setSubprotocols({kSubprotocol});
+    if (m_exact) {
+        std::tie(request, options) = *m_exact;
+    } else {
+        if (!m_apiKey.isEmpty())
+            request.setRawHeader("Authorization", "Bearer " + m_apiKey.toUtf8());
+        if (m_framing == Framing::Envelope)
+            options.setSubprotocols({kSubprotocol});
+    }
     m_clientId.clear();
     m_awaitingPong = false;
     setState(State::Connecting);

@@ -8,6 +8,11 @@
 #include <QTimer>
 #include <QUrl>
 
+#include <optional>
+
+#include <QNetworkRequest>
+#include <QWebSocketHandshakeOptions>
+
 class QWebSocket;
 
 namespace Afw {
@@ -59,7 +64,16 @@ public:
     void setKeepAliveInterval(int ms);
 
     void open(const QUrl &baseUrl, const QString &apiKey = {});
+    /**
+     * Opens exactly @p request with @p options, nothing of ours added (no /ws path, no
+     * key, no framing), for a caller that drives the protocol by hand: the tests, with
+     * odd URLs, headers and framings. The framing is read from the request as the
+     * daemon reads it. No reconnect.
+     */
+    void openRequest(const QNetworkRequest &request, const QWebSocketHandshakeOptions &options = {});
     void close();
+    /** The socket of the current connection (nullptr between connections). */
+    QWebSocket *webSocket() const;
     State state() const { return m_state; }
     bool isOpen() const { return m_state == State::Open; }
     QString clientId() const { return m_clientId; }
@@ -117,6 +131,7 @@ private:
 
     Framing m_framing = Framing::Envelope;
     QUrl m_baseUrl;
+    std::optional<std::pair<QNetworkRequest, QWebSocketHandshakeOptions>> m_exact; // openRequest()
     QString m_apiKey;
     QPointer<QWebSocket> m_socket;
     State m_state = State::Closed;

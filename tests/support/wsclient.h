@@ -7,10 +7,13 @@
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
 
+#include "wssocket.h"
+
 namespace Afw::Test {
 
-// A WebSocket client of /ws that keeps every frame, parsed, and waits on conditions
-// (bounded) rather than for fixed times.
+// A client of /ws that keeps every frame, parsed, and waits on conditions (bounded)
+// rather than for fixed times. Its socket is the console's client driven by hand
+// (WsSocket over afw_client's EventSocket).
 class WsClient : public QObject
 {
 public:
@@ -25,11 +28,11 @@ public:
 
     WsClient()
     {
-        connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+        connect(&socket, &WsSocket::textMessageReceived, this, [this](const QString &text) {
             raw.append(text);
             frames.append(QJsonDocument::fromJson(text.toUtf8()).object());
         });
-        connect(&socket, &QWebSocket::disconnected, this, [this] { ++disconnects; });
+        connect(&socket, &WsSocket::disconnected, this, [this] { ++disconnects; });
     }
 
     static QUrl url(quint16 port, const QString &query = {})
@@ -47,13 +50,10 @@ public:
         QString q = query;
         if (framing == Framing::EnvelopeQuery)
             q = q.isEmpty() ? QStringLiteral("framing=envelope") : q + QStringLiteral("&framing=envelope");
-        if (framing == Framing::EnvelopeSubprotocol) {
-            QWebSocketHandshakeOptions options;
+        QWebSocketHandshakeOptions options;
+        if (framing == Framing::EnvelopeSubprotocol)
             options.setSubprotocols({QStringLiteral("afw.v1")});
-            socket.open(url(port, q), options);
-        } else {
-            socket.open(url(port, q));
-        }
+        socket.open(url(port, q), options);
         if (framing != Framing::Events)
             return QTest::qWaitFor([this] { return count(QStringLiteral("subscription_confirmed")) >= 1; }, kWaitMs);
         return QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::ConnectedState; }, kWaitMs)
@@ -86,7 +86,7 @@ public:
         return QTest::qWaitFor([&] { return count(QStringLiteral("pong")) > before; }, kWaitMs);
     }
 
-    QWebSocket socket;
+    WsSocket socket;
     QList<QJsonObject> frames;
     QStringList raw; // the frames as received
     int disconnects = 0;
