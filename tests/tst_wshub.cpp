@@ -314,6 +314,8 @@ private Q_SLOTS:
     void afterSeqBeyondStoredSkipsReplayed();
     void sessionAndWildcardDeliverOnce_data() { framings(); }
     void sessionAndWildcardDeliverOnce();
+    void fanOutToMixedWatchers_data() { framings(); }
+    void fanOutToMixedWatchers();
     void inputQueues_data() { framings(); }
     void inputQueues();
     void inputUnknownSessionIsError();
@@ -655,6 +657,66 @@ void tst_WsHub::perSessionSeqOrder()
     QCOMPARE(firehose.seqs(u"sess-b"_s), expected);
     QCOMPARE(subscribed.seqs(u"sess-a"_s), expected);
     QCOMPARE(subscribed.seqs(u"sess-b"_s), expected);
+}
+
+void tst_WsHub::fanOutToMixedWatchers()
+{
+    // Every kind of watcher at once (one session, the other, both, "*", a session and
+    // "*", the firehose), events in bursts (one storage turn each) and one by one, a
+    // watcher leaving half-way: each gets exactly its sessions' events, once, in order.
+    auto d = start();
+    QVERIFY(d);
+    const QString a = u"fan-a"_s, b = u"fan-b"_s;
+    struct Watcher
+    {
+        WsClient client;
+        QStringList subs;
+        bool wantsA = false, wantsB = false;
+    };
+    std::vector<std::unique_ptr<Watcher>> ws;
+    const QList<std::tuple<QStringList, bool, bool>> kinds{
+        {{a}, true, false}, {{b}, false, true}, {{a, b}, true, true},
+        {{u"*"_s}, true, true}, {{a, u"*"_s}, true, true}, {{}, true, true}};
+    for (int copy = 0; copy < 2; ++copy) {
+        for (const auto &[subs, wantsA, wantsB] : kinds) {
+            ws.push_back(std::make_unique<Watcher>());
+            Watcher &w = *ws.back();
+            w.subs = subs;
+            w.wantsA = wantsA;
+            w.wantsB = wantsB;
+            QVERIFY(connectClient(w.client, *d, {}, rowFraming()));
+            for (const QString &sid : subs)
+                QVERIFY(w.client.subscribe(sid));
+        }
+    }
+    auto leaving = std::make_unique<WsClient>();
+    QVERIFY(connectClient(*leaving, *d, {}, rowFraming()));
+    QVERIFY(leaving->subscribe(a));
+
+    constexpr int kRounds = 60;
+    QList<qint64> expected;
+    for (int i = 1; i <= kRounds; ++i) {
+        if (i % 3 == 0) { // a burst: several events of both sessions in one turn
+            addEvent(*d, a);
+            addEvent(*d, b);
+            addEvent(*d, a);
+            addEvent(*d, b);
+            const qint64 next = expected.size() + 1;
+            expected << next << next + 1;
+        } else {
+            addEvent(*d, a);
+            addEvent(*d, b);
+            expected << expected.size() + 1;
+        }
+        if (i == kRounds / 2)
+            leaving.reset(); // gone in the middle of the stream
+    }
+    for (const auto &w : ws) {
+        QVERIFY(sync(*d, w->client));
+        QCOMPARE(w->client.seqs(a), w->wantsA ? expected : QList<qint64>{});
+        QCOMPARE(w->client.seqs(b), w->wantsB ? expected : QList<qint64>{});
+    }
+    QTRY_COMPARE(d->ws()->clientCount(), int(ws.size()));
 }
 
 void tst_WsHub::afterSeqReplay()
