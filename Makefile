@@ -5,7 +5,7 @@ JOBS ?= 2
 PORT ?= 3001
 HOST ?= 127.0.0.1
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test test-asan bench clean
 
 deps:
 	@bash packaging/deps.sh build
@@ -22,7 +22,12 @@ run: build
 test:
 	@bash packaging/deps.sh test
 	@$(MAKE) --no-print-directory build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) --timeout 300
+	cd $(BUILD_DIR) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j$(JOBS) --timeout 300
+
+# The same suites on an ASan+UBSan build of everything (its own build directory).
+test-asan:
+	@$(MAKE) --no-print-directory test BUILD_DIR=build-asan CMAKE_ARGS="$(CMAKE_ARGS) -DAFW_SANITIZE=ON"
 
 bench:
 	@bash packaging/deps.sh bench
@@ -30,4 +35,4 @@ bench:
 	bash bench/run.sh
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan

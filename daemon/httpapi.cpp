@@ -22,31 +22,6 @@ QByteArray toJson(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-QByteArray quoted(const QString &s)
-{
-    // A JSON string literal, escaped by hand: this is on the POST /api/events path.
-    const QByteArray utf8 = s.toUtf8();
-    QByteArray out;
-    out.reserve(utf8.size() + 2);
-    out += '"';
-    for (const char ch : utf8) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += char(c);
-        } else if (c < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    out += '"';
-    return out;
-}
-
 QByteArray joinRaw(const QList<QByteArray> &items)
 {
     QByteArray out("[");
@@ -747,7 +722,9 @@ void HttpApi::postEvent(Call &c)
     whenReady(m_storage->addEvent(*event), "addEvent", c.reply,
               [this, sid = event->sessionId, reply = c.reply](const Result<AddedEvent> &r) {
                   m_metrics->addEventsIngested(1);
-                  reply->send(201, R"({"success":true,"eventId":)" + quoted(r.value.eventId)
+                  QByteArray eventId;
+                  appendJsonString(eventId, r.value.eventId);
+                  reply->send(201, R"({"success":true,"eventId":)" + eventId
                                        + R"(,"sessionId":")" + sid.toUtf8() + R"(","seq":)"
                                        + QByteArray::number(r.value.seq) + '}');
               });

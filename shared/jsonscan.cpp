@@ -386,6 +386,27 @@ bool JsonScan::literal(const char *word)
     return true;
 }
 
+void appendJsonString(QByteArray &out, QStringView value)
+{
+    const QByteArray utf8 = value.toUtf8();
+    out += '"';
+    for (const char ch : utf8) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += char(c);
+        }
+    }
+    out += '"';
+}
+
 std::optional<QJsonDocument> parseJson(const QByteArray &json, QString *error)
 {
     JsonScan scan({});

@@ -63,6 +63,10 @@ private:
     qsizetype m_errorOffset = 0;
 };
 
+// Appends @p value as a JSON string literal (quotes and escapes), without a DOM: for the
+// JSON the daemon writes by hand on its hot paths.
+void appendJsonString(QByteArray &out, QStringView value);
+
 // JSON that JsonScan accepts, as a document: nullopt and *error ("<why> at offset N")
 // otherwise. The one way the daemon reads a JSON body or message.
 std::optional<QJsonDocument> parseJson(const QByteArray &json, QString *error);

@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 
+#include "jsonscan.h"
 #include "timeutil.h"
 
 namespace Afw {
@@ -38,27 +39,6 @@ QString str(const QJsonObject &o, QLatin1String key)
     return o.value(key).toString();
 }
 
-// A JSON string literal.
-void appendString(QByteArray &out, QStringView value)
-{
-    out += '"';
-    const QByteArray utf8 = value.toUtf8();
-    for (const char ch : utf8) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += char(c);
-        } else if (c < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    out += '"';
-}
 
 // ,"key":"value"
 void appendMember(QByteArray &out, const char *key, QStringView value)
@@ -66,7 +46,7 @@ void appendMember(QByteArray &out, const char *key, QStringView value)
     out += ",\"";
     out += key;
     out += "\":";
-    appendString(out, value);
+    appendJsonString(out, value);
 }
 
 void appendIfSet(QByteArray &out, const char *key, const QString &value)
@@ -185,7 +165,7 @@ QByteArray Session::toJsonBytes() const
     QByteArray out;
     out.reserve(128 + 3 * (id.size() + cwd.size() + hostname.size() + platform.size() + user.size()));
     out += "{\"id\":";
-    appendString(out, id);
+    appendJsonString(out, id);
     appendIfSet(out, "cwd", cwd);
     appendIfSet(out, "hostname", hostname);
     appendIfSet(out, "platform", platform);
