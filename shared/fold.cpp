@@ -246,11 +246,26 @@ Session sessionFromEvent(const IncomingEvent &event)
 bool applySessionEvent(Session &session, const IncomingEvent &event)
 {
     if (event.type == QLatin1String("session:started")) {
-        // A session created through POST /api/sessions, now actually running.
-        if (session.status != Status::Pending)
-            return false;
-        session.status = Status::InProgress;
-        return true;
+        // A session created through POST /api/sessions, now actually running; or one an
+        // earlier event created (hooks that post step events first), which learns where
+        // and whose it is now. What the record has is kept.
+        bool changed = false;
+        const auto fill = [&changed](QString &field, const QString &value) {
+            if (field.isEmpty() && !value.isEmpty()) {
+                field = value;
+                changed = true;
+            }
+        };
+        fill(session.cwd, event.cwd);
+        fill(session.hostname, event.hostname);
+        fill(session.platform, event.platform);
+        if (isValidId(event.user))
+            fill(session.user, event.user);
+        if (session.status == Status::Pending) {
+            session.status = Status::InProgress;
+            changed = true;
+        }
+        return changed;
     }
     if (event.type != QLatin1String("session:ended"))
         return false;

@@ -64,7 +64,8 @@ struct FoldState
 // progress since the event's timestamp, with the event's cwd, hostname, platform and
 // user (a user that is not a valid id is left out); a session:ended creates it ended.
 Session sessionFromEvent(const IncomingEvent &event);
-// session:started moves a pending session to in_progress, session:ended marks it
+// session:started moves a pending session to in_progress and fills in the cwd, host,
+// platform and user an earlier event could not give it; session:ended marks it
 // completed; returns whether anything changed.
 bool applySessionEvent(Session &session, const IncomingEvent &event);
 

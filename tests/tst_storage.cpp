@@ -393,6 +393,21 @@ private Q_SLOTS:
         QCOMPARE(got.value.startedAtMs, t);
         QCOMPARE(got.value.hostname, QStringLiteral("h"));
 
+        // session:started arriving after the session was made by an earlier event fills
+        // in where and whose it is, and overwrites nothing the record has.
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("session:started"), t + 6000,
+                                            {{QStringLiteral("cwd"), QStringLiteral("/repo")},
+                                             {QStringLiteral("hostname"), QStringLiteral("other")},
+                                             {QStringLiteral("platform"), QStringLiteral("linux")},
+                                             {QStringLiteral("user"), QStringLiteral("someone-else")}}))).ok());
+        got = await(s->getSession(id));
+        QCOMPARE(got.value.cwd, QStringLiteral("/repo"));
+        QCOMPARE(got.value.platform, QStringLiteral("linux"));
+        QCOMPARE(got.value.hostname, QStringLiteral("h"));
+        QCOMPARE(got.value.user, QStringLiteral("gina"));
+        QCOMPARE(got.value.status, Status::InProgress);
+        QCOMPARE(got.value.startedAtMs, t);
+
         // A batch creates each of its unknown sessions once.
         const QString a = uid("auto-a"), b = uid("auto-b");
         QList<IncomingEvent> batch{makeEvent(a, QStringLiteral("x"), t + 1, {{QStringLiteral("cwd"), QStringLiteral("/a")}}),
