@@ -81,6 +81,9 @@ public:
     // ping -> pong: whatever the server sent before the pong has arrived.
     bool roundTrip()
     {
+        // The server may count the client before the client has read the 101 answer.
+        if (!QTest::qWaitFor([this] { return socket.state() == QAbstractSocket::ConnectedState; }, kWaitMs))
+            return false;
         const qsizetype before = count(QStringLiteral("pong"));
         socket.sendTextMessage(QStringLiteral("{\"type\":\"ping\"}"));
         return QTest::qWaitFor([&] { return count(QStringLiteral("pong")) > before; }, kWaitMs);
