@@ -144,7 +144,7 @@ fanout() { # BACKEND FRAMING CLIENTS RATE
   local v; v() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
   local delivered; delivered=$(v delivered)
   local secs_rate; secs_rate=$(awk -v d="$delivered" -v s="$SECS" 'BEGIN { printf "%.0f", d / s }')
-  fan_rows+="| $backend | $framing | $clients × $rate/s | $(v delivered) / $(v expected) | $(v lost) / $(v dup) / $(v order) | $(v p50) | **$(v p99)** | $(v max) | **$(v afwd_us_per_msg) µs** | $(ratio "$secs_rate" "$rpush") | $(k "$(v tool_capacity)")/s |"$'\n'
+  fan_rows+="| $backend | $framing | $clients × $rate/s | $(v delivered) / $(v expected) | $(v lost) / $(v dup) / $(v order) | $(v p50) | **$(v p99)** | $(v max) | **$(v afwd_us_per_msg) µs** | $(ratio "$secs_rate" "$rpush") | $(v tool_share) |"$'\n'
 }
 for backend in memory redis; do
   for framing in envelope events; do

@@ -51,45 +51,60 @@ QByteArray pathOf(const QHttpServerRequest &request)
     return request.url().path(QUrl::FullyEncoded).toUtf8();
 }
 
-// The same test Qt's server makes before it offers an upgrade to handleRequest().
-bool isWebSocketUpgrade(const QHttpServerRequest &request)
+// What the routing needs of a request's header fields, in one pass over them
+// (QHttpServerRequest::value() scans them all for every name asked).
+struct Head
 {
-    return request.value(QByteArrayLiteral("connection")).toLower().contains("upgrade")
-        && request.value(QByteArrayLiteral("upgrade")).compare("websocket", Qt::CaseInsensitive) == 0;
-}
+    bool upgrade = false; // the same test Qt's server makes before it offers an upgrade
+    bool close = false;   // Connection: close
+    bool chunked = false; // any Transfer-Encoding
+    QByteArray framingProblem; // empty when fine
+};
 
-// Framing that Qt's parser accepts but a proxy in front could read differently
-// (request smuggling): refused, and the connection closed. Empty when fine.
-QByteArray framingProblem(const QHttpServerRequest &request)
+Head readHead(const QHttpServerRequest &request)
 {
-    // Qt 6.4 drops every header field of a head it will not read (more than 100 fields,
-    // a field over 100 kB, a malformed line) and carries on: Content-Length and the rest
-    // are gone, so the body would be read as the next request. Host is required of
-    // every HTTP/1.1 request, so its absence gives that away.
-    if (request.value(QByteArrayLiteral("host")).isEmpty())
-        return "missing Host header, or a head Qt does not read (over 100 fields, a field over 100 kB, "
-               "a malformed line)";
-    int lengths = 0;
-    int codings = 0;
+    Head h;
+    bool host = false, upgradeToken = false, websocket = false;
+    int lengths = 0, codings = 0;
+    const auto is = [](const QByteArray &name, const char *lower) { return name.compare(lower, Qt::CaseInsensitive) == 0; };
     for (const auto &[name, value] : request.headers()) {
-        if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
+        if (is(name, "host")) {
+            host = !value.trimmed().isEmpty();
+        } else if (is(name, "connection")) {
+            const QByteArray v = value.toLower();
+            upgradeToken = upgradeToken || v.contains("upgrade");
+            h.close = h.close || v.contains("close");
+        } else if (is(name, "upgrade")) {
+            websocket = value.trimmed().compare("websocket", Qt::CaseInsensitive) == 0;
+        } else if (is(name, "content-length")) {
             ++lengths;
             const QByteArray v = value.trimmed();
             if (v.isEmpty() || v.size() > 18 || !std::all_of(v.cbegin(), v.cend(), [](char c) { return c >= '0' && c <= '9'; }))
-                return "Content-Length must be a decimal number";
-        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+                h.framingProblem = "Content-Length must be a decimal number";
+        } else if (is(name, "transfer-encoding")) {
             ++codings;
+            h.chunked = true;
             if (value.trimmed().compare("chunked", Qt::CaseInsensitive) != 0)
-                return "Transfer-Encoding other than chunked is not supported";
+                h.framingProblem = "Transfer-Encoding other than chunked is not supported";
         }
     }
-    if (lengths > 1)
-        return "more than one Content-Length";
-    if (codings > 1)
-        return "more than one Transfer-Encoding";
-    if (lengths && codings)
-        return "both Content-Length and Transfer-Encoding";
-    return {};
+    h.upgrade = upgradeToken && websocket;
+    // Framing that Qt's parser accepts but a proxy in front could read differently
+    // (request smuggling) is refused, and the connection closed. And Qt 6.4 drops every
+    // header field of a head it will not read (more than 100 fields, a field over
+    // 100 kB, a malformed line) and carries on: Content-Length and the rest are gone, so
+    // the body would be read as the next request. Host is required of every HTTP/1.1
+    // request, so its absence gives that away.
+    if (!host)
+        h.framingProblem = "missing Host header, or a head Qt does not read (over 100 fields, a field over "
+                           "100 kB, a malformed line)";
+    else if (lengths > 1)
+        h.framingProblem = "more than one Content-Length";
+    else if (codings > 1)
+        h.framingProblem = "more than one Transfer-Encoding";
+    else if (lengths && codings)
+        h.framingProblem = "both Content-Length and Transfer-Encoding";
+    return h;
 }
 
 QString methodName(Method m)
@@ -319,7 +334,8 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
     auto *guarded = qobject_cast<GuardedSocket *>(socket);
     if (!guarded || guarded->isClosing())
         return true; // pipelined after a request that closes the connection: not answered
-    if (isWebSocketUpgrade(request)) {
+    const Head head = readHead(request);
+    if (head.upgrade) {
         // true (and nothing written): Qt's server hands the socket to its WebSocket
         // server, whose connections WsHub takes. false: missingHandler() refuses it.
         if (pathOf(request) != "/ws" || !isAuthorized(request, true))
@@ -329,13 +345,12 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
         return true;
     }
     const quint64 slot = guarded->requestCompleted();
-    const QByteArray framing = framingProblem(request);
+    const QByteArray &framing = head.framingProblem;
     // Qt 6.4's chunked parser reads a malformed chunk size as the last chunk, so what
     // follows a chunked body on the connection cannot be trusted to be a request: the
     // connection closes after the answer (hooks send Content-Length; nothing is lost).
     const bool tooDeep = guarded->unanswered() > m_limits.maxUnanswered;
-    const bool close = tooDeep || !framing.isEmpty() || !request.value(QByteArrayLiteral("transfer-encoding")).isEmpty()
-        || request.value(QByteArrayLiteral("connection")).toLower().contains("close");
+    const bool close = tooDeep || !framing.isEmpty() || head.chunked || head.close;
     Call call{request, {}, {},
               std::make_shared<Reply>(guarded, slot, makeResponder(request, socket), m_corsOrigin, m_metrics, close)};
     if (close)

@@ -4,13 +4,23 @@
 #include <QVarLengthArray>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
+#include <memory>
 
 namespace Afw {
 
 namespace {
 constexpr int kMaxDepth = 1024; // QJsonDocument's limit too
+
+// Bytes that need no look inside a string: printable ASCII but for '"' and '\\'.
+constexpr auto kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c)
+        t[size_t(c)] = c != '"' && c != '\\';
+    return t;
+}();
 
 int hexValue(char c)
 {
@@ -37,8 +47,12 @@ public:
     {
         QByteArrayView name = raw;
         if (escaped) {
-            m_decoded.push_back(decoded.toUtf8());
-            name = m_decoded.back();
+            // Built only for an object with an escaped name (rare): a deque allocates
+            // as it is made, and this runs for every object of every body.
+            if (!m_decoded)
+                m_decoded = std::make_unique<std::deque<QByteArray>>();
+            m_decoded->push_back(decoded.toUtf8());
+            name = m_decoded->back();
         }
         if (m_names.size() < kLinear) {
             for (const QByteArrayView &n : std::as_const(m_names)) {
@@ -60,7 +74,7 @@ public:
 private:
     static constexpr qsizetype kLinear = 16;
     QVarLengthArray<QByteArrayView, kLinear> m_names;
-    std::deque<QByteArray> m_decoded; // owns the bytes of escaped names
+    std::unique_ptr<std::deque<QByteArray>> m_decoded; // owns the bytes of escaped names
 };
 
 JsonScan::JsonScan(std::initializer_list<const char *> keys)
@@ -229,6 +243,11 @@ bool JsonScan::string(QString *decoded, bool always)
     const char *start = m_p;
     bool escaped = false;
     while (m_p < m_end) {
+        // Most of a body is plain ASCII inside strings: skip it a byte per compare.
+        while (m_p < m_end && kPlain[static_cast<unsigned char>(*m_p)])
+            ++m_p;
+        if (m_p >= m_end)
+            break;
         const auto c = static_cast<unsigned char>(*m_p);
         if (c == '"')
             break;
@@ -390,6 +409,12 @@ void appendJsonString(QByteArray &out, QStringView value)
 {
     const QByteArray utf8 = value.toUtf8();
     out += '"';
+    // Ids, timestamps and most text need no escape: one append, not one per byte.
+    if (std::all_of(utf8.cbegin(), utf8.cend(), [](char ch) { return kPlain[static_cast<unsigned char>(ch)]; }) ) {
+        out += utf8;
+        out += '"';
+        return;
+    }
     for (const char ch : utf8) {
         const auto c = static_cast<unsigned char>(ch);
         if (c == '"' || c == '\\') {
