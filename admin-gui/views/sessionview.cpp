@@ -234,11 +234,14 @@ void SessionView::setSession(const SessionSummary *summary)
 
 void SessionView::setFoldCounters(const ChainFold &fold)
 {
-    m_counters->setText(tr("%1 chains (%2 completed)  ·  %3 steps executed  ·  %4 critical errors")
-                            .arg(fold.chains().size())
+    const auto count = [](qsizetype n, const QString &one, const QString &many) {
+        return QString::number(n) + u' ' + (n == 1 ? one : many);
+    };
+    m_counters->setText(tr("%1 (%2 completed)  ·  %3 executed  ·  %4")
+                            .arg(count(fold.chains().size(), tr("chain"), tr("chains")))
                             .arg(fold.totalChainsCompleted())
-                            .arg(fold.totalStepsExecuted())
-                            .arg(fold.criticalErrors()));
+                            .arg(count(fold.totalStepsExecuted(), tr("step"), tr("steps")))
+                            .arg(count(fold.criticalErrors(), tr("critical error"), tr("critical errors"))));
 }
 
 void SessionView::setLoading(bool loading)
