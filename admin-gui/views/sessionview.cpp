@@ -234,7 +234,7 @@ void SessionView::setSession(const SessionSummary *summary)
 
 void SessionView::setFoldCounters(const ChainFold &fold)
 {
-    const auto count = [](qsizetype n, const QString &one, const QString &many) {
+    const auto count = [](qsizetype n, const QString &one, const QString &many) -> QString {
         return QString::number(n) + u' ' + (n == 1 ? one : many);
     };
     m_counters->setText(tr("%1 (%2 completed)  ·  %3 executed  ·  %4")
