@@ -3,11 +3,12 @@
 
 #include <QTimer>
 
-#include "httpapi.h"
+#include "api/httpapi.h"
+#include "http/httpserver.h"
 #include "logging.h"
 #include "storage/memorystorage.h"
 #include "storage/redisstorage.h"
-#include "wshub.h"
+#include "ws/wshub.h"
 
 namespace Afw {
 
@@ -35,7 +36,9 @@ std::unique_ptr<Storage> makeStorage(const Config &config, QString *error)
     return std::make_unique<MemoryStorage>(limits);
 }
 
-Daemon::Daemon(const Config &config, QObject *parent) : QObject(parent), m_config(config) {}
+Daemon::Daemon(const Config &config, QObject *parent) : QObject(parent), m_config(config)
+{
+}
 
 Daemon::~Daemon()
 {
@@ -48,19 +51,22 @@ bool Daemon::start(QString *error)
     m_storage = makeStorage(m_config, error);
     if (!m_storage)
         return false;
-    m_http = new HttpApi(m_config, m_storage.get(), &m_metrics);
+    m_http = new HttpServer(m_config, &m_metrics);
+    new HttpApi(m_config, m_storage.get(), &m_metrics, m_http);
     m_ws = new WsHub(m_config, m_http, m_storage.get(), &m_metrics);
+    connect(m_http, &QAbstractHttpServer::newWebSocketConnection, m_ws, &WsHub::takeUpgraded);
     m_port = m_http->listen(m_config.host, m_config.port);
     if (m_port == 0) {
         *error = QStringLiteral("cannot listen on %1:%2").arg(m_config.host).arg(m_config.port);
         return false;
     }
     const QString host = m_config.host.contains(u':') ? u'[' + m_config.host + u']' : m_config.host;
-    qCInfo(lcDaemon).noquote() << QStringLiteral("afwd %1 listening: API http://%2:%3/api  WS ws://%2:%3/ws  storage %4%5")
-                                      .arg(QStringLiteral(AFW_VERSION), host)
-                                      .arg(m_port)
-                                      .arg(m_storage->backendName(),
-                                           m_config.apiKey.isEmpty() ? QString() : QStringLiteral("  auth on"));
+    qCInfo(lcDaemon).noquote()
+        << QStringLiteral("afwd %1 listening: API http://%2:%3/api  WS ws://%2:%3/ws  storage %4%5")
+               .arg(QStringLiteral(AFW_VERSION), host)
+               .arg(m_port)
+               .arg(m_storage->backendName(),
+                    m_config.apiKey.isEmpty() ? QString() : QStringLiteral("  auth on"));
     return true;
 }
 

@@ -11,6 +11,7 @@
 namespace Afw {
 
 class HttpApi;
+class HttpServer;
 class Storage;
 class WsHub;
 
@@ -29,7 +30,7 @@ public:
     void shutdown();
 
     Storage *storage() const { return m_storage.get(); }
-    HttpApi *http() const { return m_http; }
+    HttpServer *http() const { return m_http; }
     WsHub *ws() const { return m_ws; }
 
 Q_SIGNALS:
@@ -39,7 +40,7 @@ private:
     Config m_config;
     Metrics m_metrics;
     std::unique_ptr<Storage> m_storage;
-    HttpApi *m_http = nullptr;
+    HttpServer *m_http = nullptr; // owns the HttpApi
     WsHub *m_ws = nullptr;
     quint16 m_port = 0;
     bool m_shuttingDown = false;

@@ -30,7 +30,7 @@
 #include "http.h"
 #include "redisserver.h"
 #include "storage/storage.h"
-#include "wshub.h"
+#include "ws/wshub.h"
 
 using namespace Qt::StringLiterals;
 using Afw::Test::http;

@@ -29,7 +29,7 @@
 #include "wssocket.h"
 #include "storage/storage.h"
 #include "timeutil.h"
-#include "wshub.h"
+#include "ws/wshub.h"
 
 using namespace Qt::StringLiterals;
 using Afw::Test::http;

@@ -1,34 +1,19 @@
 // SPDX-License-Identifier: MIT
-#include "httpguard.h"
+#include "guardedsocket.h"
 
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "listener.h"
 #include "logging.h"
 #include "metrics.h"
 
 namespace Afw {
 
 namespace {
-constexpr int kSweepMs = 250;
 constexpr int kLingerMs = 2000;                     // a closing client gets this long to read
 constexpr qint64 kMaxDrainBytes = 64 * 1024 * 1024; // ... and may send this much meanwhile
-
-// The answer to a request Qt's parser never handed over (too large, too slow,
-// malformed): there is no QHttpServerRequest, hence no QHttpServerResponder, to write it.
-QByteArray refusal(int status, const QByteArray &error, const QByteArray &message, const QByteArray &cors)
-{
-    const char *reason = status == 400   ? "Bad Request"
-                         : status == 408 ? "Request Timeout"
-                         : status == 413 ? "Payload Too Large"
-                                         : "Service Unavailable";
-    const QByteArray body = R"({"error":")" + error + R"(","message":")" + message + "\"}";
-    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
-           + "\r\nContent-Type: application/json\r\nAccess-Control-Allow-Origin: " + cors
-           + "\r\nConnection: close\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n"
-           + body;
-}
 
 // Bytes the kernel holds for this socket that nobody has read yet.
 qint64 kernelUnread(qintptr fd)
@@ -37,8 +22,6 @@ qint64 kernelUnread(qintptr fd)
     return fd >= 0 && ::ioctl(int(fd), FIONREAD, &n) == 0 ? n : 0;
 }
 } // namespace
-
-// ---------------------------------------------------------------- GuardedSocket
 
 GuardedSocket::GuardedSocket(const HttpLimits &limits, Metrics *metrics, HttpListener *listener)
     : QTcpSocket(listener), m_limits(limits), m_metrics(metrics), m_listener(listener),
@@ -84,10 +67,10 @@ void GuardedSocket::afterQtRead()
     m_consumed = m_buffered - bytesAvailable();
     // A full buffer reads no more: this request can never arrive whole.
     if (m_buffered >= readBufferSize())
-        refuse(413, "Payload too large",
-               "request larger than " + QByteArray::number(m_limits.readBufferBytes())
-                   + " bytes (body limit " + QByteArray::number(m_limits.maxBodyBytes)
-                   + " plus headers)");
+        refuse(Problem::PayloadTooLarge,
+               QStringLiteral("request larger than %1 bytes (body limit %2 plus headers)")
+                   .arg(m_limits.readBufferBytes())
+                   .arg(m_limits.maxBodyBytes));
 }
 
 quint64 GuardedSocket::requestCompleted()
@@ -185,9 +168,10 @@ void GuardedSocket::upgrading()
     m_upgrading = true;
     m_peer = {peerAddress(), peerPort()};
     if (m_listener)
-        m_listener->m_upgraded.insert(m_peer, this);
+        m_listener->upgrading(this);
     m_requestStartMs = HttpListener::nowMs();
-    setReadBufferSize(std::max(m_limits.readBufferBytes(), m_limits.maxWsMessageBytes + m_limits.maxHeadBytes));
+    setReadBufferSize(
+        std::max(m_limits.readBufferBytes(), m_limits.maxWsMessageBytes + m_limits.maxHeadBytes));
 }
 
 qint64 GuardedSocket::writeData(const char *data, qint64 size)
@@ -219,7 +203,8 @@ qint64 GuardedSocket::writeOut(const char *data, qint64 size)
     // keeps the order and reports the errors.
     if (bytesToWrite() > 0 || state() != ConnectedState)
         return QTcpSocket::writeData(data, size);
-    const ssize_t sent = ::send(int(socketDescriptor()), data, size_t(size), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t sent =
+        ::send(int(socketDescriptor()), data, size_t(size), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == size)
         return size;
     const qint64 taken = sent > 0 ? sent : 0; // EAGAIN, or an error Qt's write will meet too
@@ -231,24 +216,27 @@ void GuardedSocket::disconnectFromHost()
 {
     // Qt's server calls this when its parser gives up (a malformed request line or
     // head, an HTTP/0.9 line): the request was never handed over, so nobody answered.
-    if (!m_closing && !m_upgrading && requestInFlight() && state() == ConnectedState
-        && error() != RemoteHostClosedError) {
-        refuse(400, "Bad request", "malformed HTTP request");
+    if (!m_closing && !m_upgrading && requestInFlight() && state() == ConnectedState &&
+        error() != RemoteHostClosedError) {
+        refuse(Problem::BadRequest, QStringLiteral("malformed HTTP request"));
         return;
     }
     QTcpSocket::disconnectFromHost();
 }
 
-void GuardedSocket::refuse(int status, const QByteArray &error, const QByteArray &message)
+void GuardedSocket::refuse(Problem problem, const QString &message)
 {
     if (m_closing)
         return;
-    m_metrics->addHttpClosed(status == 413 ? "too_large" : status == 408 ? "timeout" : "malformed");
-    qCInfo(lcHttp) << "refused a request:" << status << message;
+    const ErrorReply reply = errorReply(problem, {{QStringLiteral("message"), message}});
+    m_metrics->addHttpClosed(reply.status == 413   ? "too_large"
+                             : reply.status == 408 ? "timeout"
+                                                   : "malformed");
+    qCInfo(lcHttp).noquote() << "refused a request:" << reply.status << message;
     stopReading();
     // Earlier requests may still be waiting for storage: the refusal goes after them,
     // then the connection closes.
-    const QByteArray answer = refusal(status, error, message, m_limits.corsOrigin);
+    const QByteArray answer = rawErrorAnswer(reply, m_limits.corsOrigin);
     respond(m_nextSlot++, [this, answer] { write(answer); });
 }
 
@@ -278,8 +266,9 @@ void GuardedSocket::check(qint64 now)
     }
     if (requestInFlight()) {
         if (now - m_requestStartMs > m_limits.requestTimeoutMs) {
-            refuse(408, "Request timeout",
-                   "request not complete within " + QByteArray::number(m_limits.requestTimeoutMs) + " ms");
+            refuse(
+                Problem::RequestTimeout,
+                QStringLiteral("request not complete within %1 ms").arg(m_limits.requestTimeoutMs));
             return;
         }
         // The read path refuses a request as soon as the buffer fills; this catches a
@@ -288,93 +277,14 @@ void GuardedSocket::check(qint64 now)
         const bool stalled = m_reads == m_readsAtLastCheck && kernelUnread(socketDescriptor()) > 0;
         m_stalledChecks = stalled ? m_stalledChecks + 1 : 0;
         if (m_stalledChecks >= 2)
-            refuse(413, "Payload too large", "request larger than the read buffer");
-    } else if (m_nextToWrite == m_nextSlot && bytesToWrite() == 0
-               && now - m_lastActivityMs > m_limits.idleTimeoutMs) {
+            refuse(Problem::PayloadTooLarge, QStringLiteral("request larger than the read buffer"));
+    } else if (m_nextToWrite == m_nextSlot && bytesToWrite() == 0 &&
+               now - m_lastActivityMs > m_limits.idleTimeoutMs) {
         m_metrics->addHttpClosed("idle");
         m_closing = true;
         QTcpSocket::disconnectFromHost();
     }
     m_readsAtLastCheck = m_reads;
-}
-
-// ---------------------------------------------------------------- HttpListener
-
-HttpListener::HttpListener(const HttpLimits &limits, Metrics *metrics, QObject *parent)
-    : QTcpServer(parent), m_limits(limits), m_metrics(metrics)
-{
-    // Qt's default listen backlog (50) drops the SYNs of a burst of connections (a
-    // dashboard fleet reconnecting after a restart), which then wait 1-3 s to retry.
-    setListenBacklogSize(4096);
-    setMaxPendingConnections(std::max(30, limits.maxConnections));
-    m_sweepTimer.setInterval(kSweepMs);
-    connect(&m_sweepTimer, &QTimer::timeout, this, &HttpListener::sweep);
-    m_sweepTimer.start();
-}
-
-qint64 HttpListener::nowMs()
-{
-    static const QElapsedTimer clock = [] {
-        QElapsedTimer t;
-        t.start();
-        return t;
-    }();
-    return clock.elapsed();
-}
-
-void HttpListener::incomingConnection(qintptr fd)
-{
-    if (m_open >= m_limits.maxConnections) {
-        // Over the cap: say so and close; the kernel's listen queue is no place to wait.
-        static const QByteArray busy =
-            refusal(503, "Too many connections", "the server is at its connection limit", m_limits.corsOrigin);
-        (void)::send(int(fd), busy.constData(), size_t(busy.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        ::close(int(fd));
-        m_metrics->addHttpClosed("over_capacity");
-        qCWarning(lcHttp) << "connection refused: at the limit of" << m_limits.maxConnections
-                          << "connections (AFW_MAX_CONNECTIONS)";
-        return;
-    }
-    auto *socket = new GuardedSocket(m_limits, m_metrics, this);
-    if (!socket->setSocketDescriptor(fd)) {
-        delete socket;
-        ::close(int(fd));
-        return;
-    }
-    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    ++m_open;
-    m_sockets.insert(socket);
-    m_metrics->setHttpConnections(m_open);
-    addPendingConnection(socket);
-}
-
-void HttpListener::unwatch(GuardedSocket *socket)
-{
-    m_sockets.remove(socket); // a WebSocket now: still counted until it is gone
-}
-
-GuardedSocket *HttpListener::upgraded(const QHostAddress &peer, quint16 peerPort) const
-{
-    return m_upgraded.value({peer, peerPort});
-}
-
-void HttpListener::closed(GuardedSocket *socket)
-{
-    m_sockets.remove(socket);
-    if (socket->m_upgrading && m_upgraded.value(socket->m_peer) == socket)
-        m_upgraded.remove(socket->m_peer);
-    --m_open;
-    m_metrics->setHttpConnections(m_open);
-}
-
-void HttpListener::sweep()
-{
-    const qint64 now = nowMs();
-    const QList<GuardedSocket *> sockets = m_sockets.values();
-    for (GuardedSocket *s : sockets) {
-        if (m_sockets.contains(s))
-            s->check(now);
-    }
 }
 
 } // namespace Afw

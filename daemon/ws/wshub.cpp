@@ -6,8 +6,7 @@
 #include <QUrlQuery>
 #include <QWebSocketHandshakeOptions>
 
-#include "httpapi.h"
-#include "httpguard.h"
+#include "frames.h"
 #include "ids.h"
 #include "jsonscan.h"
 #include "logging.h"
@@ -20,56 +19,6 @@ namespace Afw {
 namespace {
 const QString kAll = QStringLiteral("*");
 constexpr int kAbortGraceMs = 1000;
-
-QString frame(const char *type, const QString &sessionId, const QByteArray &payloadJson)
-{
-    QByteArray out;
-    out.reserve(payloadJson.size() + sessionId.size() + 48);
-    out += R"({"type":")";
-    out += type;
-    out += '"';
-    if (!sessionId.isNull()) {
-        out += R"(,"sessionId":")";
-        out += sessionId.toUtf8();
-        out += '"';
-    }
-    out += R"(,"payload":)";
-    out += payloadJson;
-    out += '}';
-    return QString::fromUtf8(out);
-}
-
-// Events framing: type, sessionId and timestamp at the top, as the dashboard checks.
-QString eventsFrame(const char *type, const QString &sessionId, const QString &timestamp,
-                    const QByteArray &payloadJson)
-{
-    QByteArray out;
-    out.reserve(payloadJson.size() + sessionId.size() + 80);
-    out += R"({"type":")";
-    out += type;
-    out += R"(","sessionId":")";
-    out += sessionId.toUtf8();
-    out += R"(","timestamp":")";
-    out += timestamp.toUtf8();
-    out += R"(","payload":)";
-    out += payloadJson;
-    out += '}';
-    return QString::fromUtf8(out);
-}
-
-// The timestamp a command or ack carries (when it was made), else now.
-QString timestampOf(const QByteArray &json)
-{
-    JsonScan scan({"timestamp"});
-    if (scan.scan(json) && scan.member(0).isString && !scan.member(0).value.isEmpty())
-        return scan.member(0).value;
-    return nowIso();
-}
-
-QString objectFrame(const QJsonObject &o)
-{
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
 } // namespace
 
 const QString WsHub::kSubprotocol = QStringLiteral("afw.v1");
@@ -92,20 +41,23 @@ std::optional<WsHub::Framing> WsHub::framingOf(const QWebSocket *socket, QString
     return std::nullopt;
 }
 
-WsHub::WsHub(const Config &config, HttpApi *server, Storage *storage, Metrics *metrics, QObject *parent)
-    : QObject(parent), m_config(config), m_server(server), m_storage(storage), m_metrics(metrics)
+WsHub::WsHub(const Config &config, WebSocketUpgrades *upgrades, Storage *storage, Metrics *metrics,
+             QObject *parent)
+    : QObject(parent), m_config(config), m_upgrades(upgrades), m_storage(storage),
+      m_metrics(metrics)
 {
     // The framing is read from each socket's request. Qt 6.4's QAbstractHttpServer keeps
     // its QWebSocketServer private, so "afw.v1" cannot be echoed in the 101 answer:
     // Qt clients accept that, browsers do not (they use ?framing=envelope).
-    connect(server, &QAbstractHttpServer::newWebSocketConnection, this, &WsHub::accept);
     connect(storage, &Storage::eventAdded, this, &WsHub::broadcastEvent);
-    connect(storage, &Storage::commandQueued, this, [this](const QString &sid, const QByteArray &json) {
-        broadcastFrames("command", sid, json);
-    });
-    connect(storage, &Storage::commandAcked, this, [this](const QString &sid, const QByteArray &json) {
-        broadcastFrames("command_ack", sid, json);
-    });
+    connect(storage, &Storage::commandQueued, this,
+            [this](const QString &sid, const QByteArray &json) {
+                broadcastFrames("command", sid, json);
+            });
+    connect(storage, &Storage::commandAcked, this,
+            [this](const QString &sid, const QByteArray &json) {
+                broadcastFrames("command_ack", sid, json);
+            });
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_flushTimer, &QTimer::timeout, this, &WsHub::flushDirty);
@@ -131,20 +83,21 @@ WsHub::Subscription *WsHub::Client::find(const QString &sessionId) const
     return nullptr;
 }
 
-void WsHub::accept()
+void WsHub::takeUpgraded()
 {
-    while (m_server->hasPendingWebSocketConnections()) {
-        QWebSocket *socket = m_server->nextPendingWebSocketConnection().release();
+    while (auto upgraded = m_upgrades->nextUpgraded()) {
+        QWebSocket *socket = upgraded.release();
         socket->setParent(this);
         if (m_closing) {
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+            socket->close(QWebSocketProtocol::CloseCodeGoingAway,
+                          QStringLiteral("server shutting down"));
             continue;
         }
         QString unknown;
         const auto framing = framingOf(socket, &unknown);
         if (!framing) {
-            refuse(socket, QStringLiteral("unknown framing \"") + unknown.left(64)
-                               + QStringLiteral("\": use framing=envelope or framing=events"));
+            refuse(socket, QStringLiteral("unknown framing \"") + unknown.left(64) +
+                               QStringLiteral("\": use framing=envelope or framing=events"));
             continue;
         }
         socket->setMaxAllowedIncomingFrameSize(quint64(m_config.wsMaxMessageBytes));
@@ -153,17 +106,20 @@ void WsHub::accept()
         c->socket = socket;
         c->id = QStringLiteral("client-") + QString::number(m_nextId++);
         c->framing = *framing;
-        c->tcp = m_server->socketOf(socket);
+        c->wire = m_upgrades->wireOf(socket);
         m_clients.insert(socket, c);
         m_firehose.append(c);
-        connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
-            if (Client *cl = m_clients.value(socket))
-                onMessage(cl, text);
-        });
-        connect(socket, &QWebSocket::binaryMessageReceived, this, [this, socket](const QByteArray &) {
-            if (Client *cl = m_clients.value(socket))
-                sendError(cl, QStringLiteral("binary frames are not supported; send JSON text"));
-        });
+        connect(socket, &QWebSocket::textMessageReceived, this,
+                [this, socket](const QString &text) {
+                    if (Client *cl = m_clients.value(socket))
+                        onMessage(cl, text);
+                });
+        connect(socket, &QWebSocket::binaryMessageReceived, this,
+                [this, socket](const QByteArray &) {
+                    if (Client *cl = m_clients.value(socket))
+                        sendError(
+                            cl, QStringLiteral("binary frames are not supported; send JSON text"));
+                });
         connect(socket, &QWebSocket::pong, this, [this, socket] {
             if (Client *cl = m_clients.value(socket))
                 cl->awaitingPong = false;
@@ -173,10 +129,12 @@ void WsHub::accept()
         const bool envelope = c->framing == Framing::Envelope;
         qCDebug(lcWs) << c->id << "connected" << (envelope ? "(envelope)" : "(events)");
         if (envelope) { // events framing: nothing until there is something to say
-            const QJsonObject hello{{QStringLiteral("clientId"), c->id},
-                                    {QStringLiteral("message"), QStringLiteral("Connected to afwd")}};
-            send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                                 {QStringLiteral("payload"), hello}}));
+            const QJsonObject hello{
+                {QStringLiteral("clientId"), c->id},
+                {QStringLiteral("message"), QStringLiteral("Connected to afwd")}};
+            send(c, WsFrames::object(
+                        {{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                         {QStringLiteral("payload"), hello}}));
         }
     }
 }
@@ -185,9 +143,9 @@ void WsHub::refuse(QWebSocket *socket, const QString &message)
 {
     // A clear error frame, then a policy close; the socket is never a client.
     qCInfo(lcWs) << "refused a connection:" << message;
-    socket->sendTextMessage(objectFrame({{QStringLiteral("type"), QStringLiteral("error")},
-                                         {QStringLiteral("timestamp"), nowIso()},
-                                         {QStringLiteral("payload"), message}}));
+    socket->sendTextMessage(WsFrames::object({{QStringLiteral("type"), QStringLiteral("error")},
+                                              {QStringLiteral("timestamp"), nowIso()},
+                                              {QStringLiteral("payload"), message}}));
     socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("unknown framing"));
     connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
     QTimer::singleShot(kAbortGraceMs, socket, [socket] { socket->abort(); });
@@ -231,7 +189,8 @@ void WsHub::onMessage(Client *c, const QString &text)
     QString why;
     const auto doc = parseJson(text.toUtf8(), &why); // strict, as every REST body
     if (!doc || !doc->isObject()) {
-        sendError(c, doc ? QStringLiteral("expected a JSON object") : QStringLiteral("invalid JSON: ") + why);
+        sendError(c, doc ? QStringLiteral("expected a JSON object")
+                         : QStringLiteral("invalid JSON: ") + why);
         return;
     }
     const QJsonObject msg = doc->object();
@@ -239,13 +198,13 @@ void WsHub::onMessage(Client *c, const QString &text)
     const QJsonValue sidValue = msg.value(QStringLiteral("sessionId"));
     const QString sid = sidValue.toString();
     if (type == QLatin1String("ping")) {
-        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("pong")},
-                             {QStringLiteral("clientId"), c->id},
-                             {QStringLiteral("timestamp"), nowIso()}}));
+        send(c, WsFrames::object({{QStringLiteral("type"), QStringLiteral("pong")},
+                                  {QStringLiteral("clientId"), c->id},
+                                  {QStringLiteral("timestamp"), nowIso()}}));
         return;
     }
-    if (type != QLatin1String("subscribe") && type != QLatin1String("unsubscribe")
-        && type != QLatin1String("input")) {
+    if (type != QLatin1String("subscribe") && type != QLatin1String("unsubscribe") &&
+        type != QLatin1String("input")) {
         sendError(c, QStringLiteral("unknown message type: ") + type.left(64));
         return;
     }
@@ -261,7 +220,8 @@ void WsHub::onMessage(Client *c, const QString &text)
             sendError(c, QStringLiteral("afterSeq must be a non-negative integer"), sid);
             return;
         }
-        subscribe(c, sid, after.isUndefined() ? std::nullopt : std::optional<qint64>(after.toInteger()));
+        subscribe(c, sid,
+                  after.isUndefined() ? std::nullopt : std::optional<qint64>(after.toInteger()));
         return;
     }
     if (type == QLatin1String("unsubscribe")) {
@@ -272,7 +232,8 @@ void WsHub::onMessage(Client *c, const QString &text)
     const QJsonValue payload = msg.value(QStringLiteral("payload"));
     Input in;
     in.input = payload.isObject() ? payload.toObject().value(QStringLiteral("input")) : payload;
-    in.prompt = payload.isObject() ? payload.toObject().value(QStringLiteral("prompt")) : QJsonValue();
+    in.prompt =
+        payload.isObject() ? payload.toObject().value(QStringLiteral("prompt")) : QJsonValue();
     if (!in.input.isString()) {
         sendError(c, QStringLiteral("input payload must be a string or {\"input\":string}"), sid);
         return;
@@ -312,13 +273,15 @@ void WsHub::subscribe(Client *c, const QString &sessionId, std::optional<qint64>
         const QJsonObject payload{
             {QStringLiteral("clientId"), c->id},
             {QStringLiteral("message"), QString(QStringLiteral("Subscribed to ") + sessionId)}};
-        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                             {QStringLiteral("sessionId"), sessionId},
-                             {QStringLiteral("payload"), payload}}));
+        send(c,
+             WsFrames::object({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                               {QStringLiteral("sessionId"), sessionId},
+                               {QStringLiteral("payload"), payload}}));
     } else {
-        send(c, objectFrame({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
-                             {QStringLiteral("sessionId"), sessionId},
-                             {QStringLiteral("timestamp"), nowIso()}}));
+        send(c,
+             WsFrames::object({{QStringLiteral("type"), QStringLiteral("subscription_confirmed")},
+                               {QStringLiteral("sessionId"), sessionId},
+                               {QStringLiteral("timestamp"), nowIso()}}));
     }
     if (!afterSeq || sessionId == kAll || c->gone)
         return;
@@ -354,7 +317,8 @@ void WsHub::unsubscribe(Client *c, const QString &sessionId)
     }
 }
 
-void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QList<StoredEvent> &events)
+void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId,
+                         const QList<StoredEvent> &events)
 {
     Client *c = socket ? m_clients.value(socket) : nullptr;
     Subscription *sub = c ? c->find(sessionId) : nullptr;
@@ -364,7 +328,8 @@ void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QLi
         if (e.seq <= sub->lastSeq)
             continue;
         sub->lastSeq = e.seq;
-        send(c, c->framing == Framing::Envelope ? frame("event", sessionId, e.json) : QString::fromUtf8(e.json));
+        send(c, c->framing == Framing::Envelope ? WsFrames::envelope("event", sessionId, e.json)
+                                                : QString::fromUtf8(e.json));
         if (c->gone)
             return; // dropped for its backlog
     }
@@ -380,8 +345,7 @@ void WsHub::finishReplay(QWebSocket *socket, const QString &sessionId, const QLi
     }
 }
 
-template <typename F>
-void WsHub::forEachWatcher(const QString &sessionId, F &&deliver)
+template <typename F> void WsHub::forEachWatcher(const QString &sessionId, F &&deliver)
 {
     // Copies of the lists (shared, not copied unless a drop changes the original), and
     // the clients stay allocated until the next turn: a drop inside deliver() is safe.
@@ -412,7 +376,7 @@ void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArra
     const auto frameFor = [&](const Client *c) -> const QString & {
         if (c->framing == Framing::Envelope) {
             if (envelope.isNull())
-                envelope = frame("event", sessionId, json);
+                envelope = WsFrames::envelope("event", sessionId, json);
             return envelope;
         }
         if (bare.isNull())
@@ -433,12 +397,14 @@ void WsHub::broadcastEvent(const QString &sessionId, qint64 seq, const QByteArra
     });
 }
 
-void WsHub::broadcastFrames(const char *type, const QString &sessionId, const QByteArray &payloadJson)
+void WsHub::broadcastFrames(const char *type, const QString &sessionId,
+                            const QByteArray &payloadJson)
 {
     // An ack whose command's session is unknown names no session: envelope clients get
     // it without one (as before); events-framing clients, whose every frame names a
     // session, do not get it.
-    const QString envelope = frame(type, sessionId.isEmpty() ? QString() : sessionId, payloadJson);
+    const QString envelope =
+        WsFrames::envelope(type, sessionId.isEmpty() ? QString() : sessionId, payloadJson);
     QString bare;
     forEachWatcher(sessionId, [&](Client *c, Subscription *) {
         if (c->framing == Framing::Envelope) {
@@ -448,7 +414,8 @@ void WsHub::broadcastFrames(const char *type, const QString &sessionId, const QB
         if (sessionId.isEmpty())
             return;
         if (bare.isNull())
-            bare = eventsFrame(type, sessionId, timestampOf(payloadJson), payloadJson);
+            bare =
+                WsFrames::events(type, sessionId, WsFrames::timestampOf(payloadJson), payloadJson);
         send(c, bare);
     });
 }
@@ -465,7 +432,8 @@ void WsHub::send(Client *c, const QString &f)
         if (c->socket->bytesToWrite() + size > m_config.wsMaxBacklogBytes) {
             m_metrics->addWsDropped(1);
             m_metrics->addWsDisconnectedSlow();
-            qCInfo(lcWs) << c->id << "dropped: unsent backlog over" << m_config.wsMaxBacklogBytes << "bytes";
+            qCInfo(lcWs) << c->id << "dropped: unsent backlog over" << m_config.wsMaxBacklogBytes
+                         << "bytes";
             drop(c);
             return;
         }
@@ -479,7 +447,8 @@ void WsHub::send(Client *c, const QString &f)
     if (!m_flushTimer.isActive()) {
         // After a quiet spell, at the end of this turn; in a dense stream, one interval
         // after the last flush.
-        const qint64 wait = m_sinceFlush.isValid() ? m_config.wsFlushMs - m_sinceFlush.elapsed() : 0;
+        const qint64 wait =
+            m_sinceFlush.isValid() ? m_config.wsFlushMs - m_sinceFlush.elapsed() : 0;
         m_flushTimer.start(int(std::clamp<qint64>(wait, 0, m_config.wsFlushMs)));
     }
 }
@@ -500,12 +469,13 @@ void WsHub::flushClient(Client *c)
     const QList<QString> frames = std::exchange(c->pending, {});
     c->pendingBytes = 0;
     // One send() for them all, now rather than on a write notification.
-    if (c->tcp)
-        c->tcp->beginBatch();
+    BatchWriter *writer = c->wire.writer();
+    if (writer)
+        writer->beginBatch();
     for (const QString &f : frames)
         c->socket->sendTextMessage(f);
-    if (c->tcp)
-        c->tcp->endBatch();
+    if (writer)
+        writer->endBatch();
     else
         c->socket->flush();
     m_metrics->addWsSent(frames.size());
@@ -520,7 +490,7 @@ void WsHub::sendError(Client *c, const QString &message, const QString &sessionI
         if (!sessionId.isEmpty())
             o.insert(QStringLiteral("sessionId"), sessionId);
     }
-    send(c, objectFrame(o));
+    send(c, WsFrames::object(o));
 }
 
 void WsHub::drop(Client *c)
@@ -562,7 +532,8 @@ void WsHub::closeAll()
     }
     const QList<Client *> clients = m_clients.values();
     for (Client *c : clients)
-        c->socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("server shutting down"));
+        c->socket->close(QWebSocketProtocol::CloseCodeGoingAway,
+                         QStringLiteral("server shutting down"));
 }
 
 } // namespace Afw

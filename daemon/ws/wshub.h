@@ -14,11 +14,10 @@
 
 #include "config.h"
 #include "event.h"
+#include "http/upgrades.h"
 
 namespace Afw {
 
-class GuardedSocket;
-class HttpApi;
 class Metrics;
 class Storage;
 
@@ -40,13 +39,16 @@ class WsHub final : public QObject
 {
     Q_OBJECT
 public:
-    WsHub(const Config &config, HttpApi *server, Storage *storage, Metrics *metrics,
+    WsHub(const Config &config, WebSocketUpgrades *upgrades, Storage *storage, Metrics *metrics,
           QObject *parent = nullptr);
     ~WsHub() override;
 
     int clientCount() const { return int(m_clients.size()); }
     // Graceful shutdown: close every client with 1001; allClosed() when none is left.
     void closeAll();
+    // Takes the sockets the HTTP server upgraded since (connected to its
+    // newWebSocketConnection signal).
+    void takeUpgraded();
 
 Q_SIGNALS:
     void allClosed();
@@ -66,7 +68,7 @@ private:
     struct Client
     {
         QWebSocket *socket = nullptr;
-        QPointer<GuardedSocket> tcp; // under socket: batches a flush into one send()
+        UpgradedWire wire; // under socket: batches a flush into one send()
         QString id;
         Framing framing = Framing::Events;
         std::vector<std::unique_ptr<Subscription>> subs; // a handful: searched linearly
@@ -83,20 +85,19 @@ private:
     static const QString kSubprotocol;
     // nullopt (and *unknown set) for a framing= value that names no framing.
     static std::optional<Framing> framingOf(const QWebSocket *socket, QString *unknown);
-    void accept();
     void refuse(QWebSocket *socket, const QString &message);
     void onMessage(Client *c, const QString &text);
     void subscribe(Client *c, const QString &sessionId, std::optional<qint64> afterSeq);
     void unsubscribe(Client *c, const QString &sessionId);
-    void finishReplay(QWebSocket *socket, const QString &sessionId, const QList<StoredEvent> &events);
+    void finishReplay(QWebSocket *socket, const QString &sessionId,
+                      const QList<StoredEvent> &events);
     void broadcastEvent(const QString &sessionId, qint64 seq, const QByteArray &json);
     // A command or ack: the envelope frame and the events-framing frame (null: not sent
     // to events-framing clients, for an ack that names no session).
     void broadcastFrames(const char *type, const QString &sessionId, const QByteArray &payloadJson);
     // Calls deliver(client) once for every live client that wants this session's frames:
     // its subscribers, "*" subscribers, and clients that never subscribed.
-    template <typename F>
-    void forEachWatcher(const QString &sessionId, F &&deliver);
+    template <typename F> void forEachWatcher(const QString &sessionId, F &&deliver);
     void send(Client *c, const QString &frame);
     void flushDirty();
     void flushClient(Client *c);
@@ -110,7 +111,7 @@ private:
     void remove(QWebSocket *socket);
 
     Config m_config;
-    HttpApi *m_server;
+    WebSocketUpgrades *m_upgrades;
     Storage *m_storage;
     Metrics *m_metrics;
     QHash<QWebSocket *, Client *> m_clients;

@@ -1,43 +1,21 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <QElapsedTimer>
-#include <QHash>
 #include <QHostAddress>
 #include <QPointer>
-#include <QSet>
-#include <QTcpServer>
 #include <QTcpSocket>
-#include <QTimer>
 
 #include <functional>
 #include <map>
+
+#include "errors.h"
+#include "limits.h"
+#include "upgrades.h"
 
 namespace Afw {
 
 class HttpListener;
 class Metrics;
-
-struct HttpLimits
-{
-    qint64 maxBodyBytes = 1024 * 1024;
-    // What one connection may buffer beyond the body: the request line and header
-    // fields. A request larger than both together cannot be read whole and is refused.
-    qint64 maxHeadBytes = 64 * 1024;
-    // Responses a client has not read yet; a client that pipelines past this is dropped.
-    qint64 maxUnsentBytes = 32 * 1024 * 1024;
-    // Requests of one connection waiting for their answer (pipelining); past this the
-    // next one is answered 503 and the connection closes.
-    int maxUnanswered = 1024;
-    // A WebSocket connection's read buffer must hold its largest message.
-    qint64 maxWsMessageBytes = 1024 * 1024;
-    int maxConnections = 16384;
-    int requestTimeoutMs = 30000; // from a request's first byte to its last
-    int idleTimeoutMs = 120000;   // a keep-alive connection with nothing to do
-    QByteArray corsOrigin = "*";
-
-    qint64 readBufferBytes() const { return maxBodyBytes + maxHeadBytes; }
-};
 
 /**
  * The QTcpSocket that Qt's HTTP server reads from, with the limits Qt 6.4's server does
@@ -52,11 +30,9 @@ struct HttpLimits
  * (requestCompleted) and its answer is written when every earlier slot was (respond),
  * whichever order storage answered in.
  */
-class GuardedSocket final : public QTcpSocket
+class GuardedSocket final : public QTcpSocket, public BatchWriter
 {
     Q_OBJECT
-    friend class HttpListener;
-
 public:
     GuardedSocket(const HttpLimits &limits, Metrics *metrics, HttpListener *listener);
     ~GuardedSocket() override;
@@ -76,6 +52,9 @@ public:
      * the WebSocket hub's pings watch it.
      */
     void upgrading();
+    bool isUpgraded() const { return m_upgrading; }
+    /** The peer as it was when the upgrade began (Qt forgets it on disconnect). */
+    const std::pair<QHostAddress, quint16> &upgradedPeer() const { return m_peer; }
 
     /** Called by the listener's sweep: time-outs, and stalls the read path did not see. */
     void check(qint64 nowMs);
@@ -91,8 +70,8 @@ public:
      * keeps up never holds Qt's 32 KiB write buffer (10,000 idle WebSockets would hold
      * 320 MB of it), and a batch costs one system call instead of a write notification.
      */
-    void beginBatch() { m_batching = true; }
-    void endBatch();
+    void beginBatch() override { m_batching = true; }
+    void endBatch() override;
 
 protected:
     qint64 writeData(const char *data, qint64 size) override;
@@ -101,7 +80,7 @@ private:
     void beforeQtReads();
     void afterQtRead();
     // Answers with a JSON error, stops Qt from reading on, and closes gracefully.
-    void refuse(int status, const QByteArray &error, const QByteArray &message);
+    void refuse(Problem problem, const QString &message);
     void closeNow(const char *reason);
     qint64 writeOut(const char *data, qint64 size); // to the kernel, the rest to Qt's buffer
     void stopReading();
@@ -129,41 +108,7 @@ private:
     bool m_batching = false;
     QByteArray m_batch;
     std::pair<QHostAddress, quint16> m_peer; // kept: Qt forgets the peer on disconnect
-    bool m_closing = false; // no further request is read or answered
-};
-
-/**
- * The QTcpServer handed to QAbstractHttpServer::bind(): caps concurrent connections
- * (WebSocket ones included, until they close), gives every connection a GuardedSocket,
- * and sweeps them for time-outs.
- */
-class HttpListener final : public QTcpServer
-{
-    Q_OBJECT
-    friend class GuardedSocket;
-
-public:
-    HttpListener(const HttpLimits &limits, Metrics *metrics, QObject *parent = nullptr);
-
-    int connectionCount() const { return m_open; }
-    static qint64 nowMs(); // monotonic
-    void unwatch(GuardedSocket *socket); // a WebSocket now: no HTTP time-outs
-    void closed(GuardedSocket *socket);
-    /** The socket under a WebSocket, by the peer's address (QWebSocket does not give it). */
-    GuardedSocket *upgraded(const QHostAddress &peer, quint16 peerPort) const;
-
-protected:
-    void incomingConnection(qintptr fd) override;
-
-private:
-    void sweep();
-
-    HttpLimits m_limits;
-    Metrics *m_metrics;
-    QSet<GuardedSocket *> m_sockets;
-    QHash<std::pair<QHostAddress, quint16>, GuardedSocket *> m_upgraded;
-    int m_open = 0;
-    QTimer m_sweepTimer;
+    bool m_closing = false;                  // no further request is read or answered
 };
 
 } // namespace Afw
