@@ -7,6 +7,7 @@
 #include <QWebSocketHandshakeOptions>
 
 #include "frames.h"
+#include "http/errors.h"
 #include "ids.h"
 #include "jsonscan.h"
 #include "logging.h"
@@ -242,12 +243,8 @@ void WsHub::onMessage(Client *c, const QString &text)
     QPointer<QWebSocket> socket = c->socket;
     m_storage->queueInput(sid, in).then(this, [this, socket, sid](const Result<bool> &r) {
         Client *cl = socket ? m_clients.value(socket) : nullptr;
-        if (cl && !r.ok())
-            sendError(cl,
-                      r.error.code == StorageError::NotFound
-                          ? QStringLiteral("session not found: ") + sid
-                          : QStringLiteral("storage unavailable"),
-                      sid);
+        if (cl && !r.ok()) // the REST answer's error text, e.g. "Session not found: <id>"
+            sendError(cl, errorReply(r.error, sid).body.value(QStringLiteral("error")).toString() + u": " + sid, sid);
     });
 }
 
