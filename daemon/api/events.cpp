@@ -142,11 +142,13 @@ void recentEvents(const ApiContext &ctx, Call &c)
 
 void addEventRoutes(Router &router, const ApiContext &ctx)
 {
-    router.add(Method::Post, QStringLiteral("/api/events"), bound(ctx, postEvent));
-    router.add(Method::Post, QStringLiteral("/api/events/batch"), bound(ctx, postEventBatch));
-    router.add(Method::Get, QStringLiteral("/api/events/:sessionId"), bound(ctx, getEvents));
+    router.add(Method::Post, QStringLiteral("/api/events"), bound(ctx, postEvent), Access::Ingest);
+    router.add(Method::Post, QStringLiteral("/api/events/batch"), bound(ctx, postEventBatch),
+               Access::Ingest);
+    router.add(Method::Get, QStringLiteral("/api/events/:sessionId"), bound(ctx, getEvents),
+               Access::Read);
     router.add(Method::Get, QStringLiteral("/api/events/:sessionId/recent"),
-               bound(ctx, recentEvents));
+               bound(ctx, recentEvents), Access::Read);
 }
 
 } // namespace Afw::Api

@@ -126,17 +126,20 @@ void takeInput(const ApiContext &ctx, Call &c)
 
 void addQueueRoutes(Router &router, const ApiContext &ctx)
 {
-    router.add(Method::Post, QStringLiteral("/api/sessions/:id/commands"),
-               bound(ctx, queueCommand));
-    router.add(Method::Get, QStringLiteral("/api/sessions/:id/commands"), bound(ctx, takeCommands));
-    router.add(Method::Post, QStringLiteral("/api/sessions/:id/input"), bound(ctx, queueInput));
-    router.add(Method::Get, QStringLiteral("/api/sessions/:id/input"), bound(ctx, takeInput));
+    router.add(Method::Post, QStringLiteral("/api/sessions/:id/commands"), bound(ctx, queueCommand),
+               Access::Admin);
+    router.add(Method::Get, QStringLiteral("/api/sessions/:id/commands"), bound(ctx, takeCommands),
+               Access::Ingest);
+    router.add(Method::Post, QStringLiteral("/api/sessions/:id/input"), bound(ctx, queueInput),
+               Access::Admin);
+    router.add(Method::Get, QStringLiteral("/api/sessions/:id/input"), bound(ctx, takeInput),
+               Access::Ingest);
     router.add(Method::Post, QStringLiteral("/api/commands/:sessionId/commands"),
-               bound(ctx, queueCommand));
+               bound(ctx, queueCommand), Access::Admin);
     router.add(Method::Get, QStringLiteral("/api/commands/:sessionId/commands"),
-               bound(ctx, takeCommands));
-    router.add(Method::Post, QStringLiteral("/api/commands/:commandId/ack"),
-               bound(ctx, ackCommand));
+               bound(ctx, takeCommands), Access::Ingest);
+    router.add(Method::Post, QStringLiteral("/api/commands/:commandId/ack"), bound(ctx, ackCommand),
+               Access::Ingest);
 }
 
 } // namespace Afw::Api

@@ -147,44 +147,59 @@ void sessionTtl(const ApiContext &ctx, Call &c)
                                                           {QStringLiteral("input"), t.input}}}});
         });
 }
+void getSession(const ApiContext &ctx, Call &c)
+{
+    const QString id = c.params.at(0);
+    ctx.whenReady(
+        ctx.storage->getSession(id), "getSession", c.reply,
+        [&ctx, reply = c.reply](const Session &s) { replySession(ctx, reply, s, 200); }, id);
+}
+
+void deleteSession(const ApiContext &ctx, Call &c)
+{
+    const QString id = c.params.at(0);
+    ctx.whenReady(
+        ctx.storage->deleteSession(id), "deleteSession", c.reply,
+        [reply = c.reply](bool) { reply->send(204, {}); }, id);
+}
+
+void sessionChains(const ApiContext &ctx, Call &c)
+{
+    const QString id = c.params.at(0);
+    // The session must exist; its chains come from its events.
+    ctx.whenReady(
+        ctx.storage->getSession(id), "getSession", c.reply,
+        [&ctx, id, reply = c.reply](const Session &) {
+            ctx.whenReady(ctx.storage->chains(id), "chains", reply,
+                          [id, reply](const ChainFold &ch) {
+                              QJsonArray arr;
+                              for (const auto &chain : ch.chains())
+                                  arr.append(chain.toJson());
+                              reply->json(200, {{QStringLiteral("sessionId"), id},
+                                                {QStringLiteral("count"), arr.size()},
+                                                {QStringLiteral("chains"), arr}});
+                          });
+        },
+        id);
+}
 } // namespace
 
 void addSessionRoutes(Router &router, const ApiContext &ctx)
 {
-    router.add(Method::Post, QStringLiteral("/api/sessions"), bound(ctx, createSession));
-    router.add(Method::Get, QStringLiteral("/api/sessions"), bound(ctx, listSessions));
-    router.add(Method::Get, QStringLiteral("/api/sessions/:id"), [&ctx](Call &c) {
-        const QString id = c.params.at(0);
-        ctx.whenReady(
-            ctx.storage->getSession(id), "getSession", c.reply,
-            [&ctx, reply = c.reply](const Session &s) { replySession(ctx, reply, s, 200); }, id);
-    });
-    router.add(Method::Put, QStringLiteral("/api/sessions/:id"), bound(ctx, updateSession));
-    router.add(Method::Delete, QStringLiteral("/api/sessions/:id"), [&ctx](Call &c) {
-        const QString id = c.params.at(0);
-        ctx.whenReady(
-            ctx.storage->deleteSession(id), "deleteSession", c.reply,
-            [reply = c.reply](bool) { reply->send(204, {}); }, id);
-    });
-    router.add(Method::Get, QStringLiteral("/api/sessions/:id/chains"), [&ctx](Call &c) {
-        const QString id = c.params.at(0);
-        // The session must exist; its chains come from its events.
-        ctx.whenReady(
-            ctx.storage->getSession(id), "getSession", c.reply,
-            [&ctx, id, reply = c.reply](const Session &) {
-                ctx.whenReady(ctx.storage->chains(id), "chains", reply,
-                              [id, reply](const ChainFold &ch) {
-                                  QJsonArray arr;
-                                  for (const auto &chain : ch.chains())
-                                      arr.append(chain.toJson());
-                                  reply->json(200, {{QStringLiteral("sessionId"), id},
-                                                    {QStringLiteral("count"), arr.size()},
-                                                    {QStringLiteral("chains"), arr}});
-                              });
-            },
-            id);
-    });
-    router.add(Method::Get, QStringLiteral("/api/sessions/:id/ttl"), bound(ctx, sessionTtl));
+    router.add(Method::Post, QStringLiteral("/api/sessions"), bound(ctx, createSession),
+               Access::Ingest);
+    router.add(Method::Get, QStringLiteral("/api/sessions"), bound(ctx, listSessions),
+               Access::Read);
+    router.add(Method::Get, QStringLiteral("/api/sessions/:id"), bound(ctx, getSession),
+               Access::Read);
+    router.add(Method::Put, QStringLiteral("/api/sessions/:id"), bound(ctx, updateSession),
+               Access::Admin);
+    router.add(Method::Delete, QStringLiteral("/api/sessions/:id"), bound(ctx, deleteSession),
+               Access::Admin);
+    router.add(Method::Get, QStringLiteral("/api/sessions/:id/chains"), bound(ctx, sessionChains),
+               Access::Read);
+    router.add(Method::Get, QStringLiteral("/api/sessions/:id/ttl"), bound(ctx, sessionTtl),
+               Access::Read);
 }
 
 } // namespace Afw::Api

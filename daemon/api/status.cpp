@@ -22,15 +22,21 @@ void addStatusRoutes(Router &router, const ApiContext &ctx)
             c.reply->json(up ? 200 : 503, o);
         },
         Access::Open);
-    router.add(Method::Get, QStringLiteral("/metrics"), [&ctx](Call &c) {
-        ctx.metrics->setStorage(ctx.storage->backendName(), ctx.storage->isAvailable());
-        c.reply->send(200, ctx.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
-    });
-    router.add(Method::Get, QStringLiteral("/ws"), [](Call &c) {
-        c.reply->fail(
-            Problem::UpgradeExpected,
-            {{QStringLiteral("message"), QStringLiteral("connect with a WebSocket client")}});
-    });
+    router.add(
+        Method::Get, QStringLiteral("/metrics"),
+        [&ctx](Call &c) {
+            ctx.metrics->setStorage(ctx.storage->backendName(), ctx.storage->isAvailable());
+            c.reply->send(200, ctx.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+        },
+        Access::Read);
+    router.add(
+        Method::Get, QStringLiteral("/ws"),
+        [](Call &c) {
+            c.reply->fail(
+                Problem::UpgradeExpected,
+                {{QStringLiteral("message"), QStringLiteral("connect with a WebSocket client")}});
+        },
+        Access::Read);
 }
 
 } // namespace Afw::Api

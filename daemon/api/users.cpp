@@ -70,9 +70,9 @@ void userSessions(const ApiContext &ctx, Call &c)
 
 void addUserRoutes(Router &router, const ApiContext &ctx)
 {
-    router.add(Method::Get, QStringLiteral("/api/users"), bound(ctx, listUsers));
-    router.add(Method::Get, QStringLiteral("/api/users/:userId/sessions"),
-               bound(ctx, userSessions));
+    router.add(Method::Get, QStringLiteral("/api/users"), bound(ctx, listUsers), Access::Read);
+    router.add(Method::Get, QStringLiteral("/api/users/:userId/sessions"), bound(ctx, userSessions),
+               Access::Read);
 }
 
 } // namespace Afw::Api

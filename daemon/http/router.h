@@ -14,10 +14,13 @@ namespace Afw {
 enum class Method { Get, Post, Put, Delete, Options, Other };
 Method methodOf(QHttpServerRequest::Method m);
 
-// Who may call a route.
+// Who may call a route (API.md "Roles"). Today every route but an Open one needs the
+// API key when one is configured; the roles of keys are told apart by the front door.
 enum class Access {
-    Open, // no key needed (/health)
-    Key,  // the API key when one is configured
+    Open,   // no key needed (/health)
+    Read,   // dashboards: reading
+    Ingest, // agent hooks: read, post events, drain their commands and input
+    Admin,  // operators: steer and change (commands, input, PUT, DELETE)
 };
 
 using Handler = std::function<void(Call &)>;
@@ -38,7 +41,7 @@ class Router
 {
 public:
     // Literal routes go before parameter routes of the same shape.
-    void add(Method method, const QString &pattern, Handler handler, Access access = Access::Key);
+    void add(Method method, const QString &pattern, Handler handler, Access access);
 
     struct Match
     {
