@@ -26,6 +26,7 @@ public:
 
     bool start(QString *error);
     quint16 port() const { return m_port; }
+    const Config &config() const { return m_config; }
     // Stop accepting, close WebSocket clients with 1001, then finished() (bounded).
     void shutdown();
 

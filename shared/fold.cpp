@@ -49,15 +49,24 @@ Chain *ChainFold::chain(const QString &id)
     return nullptr;
 }
 
-Chain &ChainFold::currentOrNew(qint64 seq)
+Chain &ChainFold::currentOrNew(const QJsonObject &e, qint64 seq)
 {
     if (Chain *c = chain(m_current))
         return *c;
-    Chain c;
-    c.id = QStringLiteral("chain-") + QString::number(seq);
+    Chain &c = added(QStringLiteral("chain-") + QString::number(seq), e);
     c.status = Status::InProgress;
-    m_chains.append(c);
     m_current = c.id;
+    return c;
+}
+
+Chain &ChainFold::added(const QString &id, const QJsonObject &e)
+{
+    // A chain no chain:compiled announced was made by this event: compiledAt is when.
+    Chain c;
+    c.id = id;
+    c.fields.insert(QLatin1String("sessionId"), e.value(QLatin1String("sessionId")));
+    c.fields.insert(QLatin1String("compiledAt"), e.value(kTimestamp));
+    m_chains.append(c);
     return m_chains.last();
 }
 
@@ -72,6 +81,7 @@ void ChainFold::applyChain(const QString &type, const QJsonObject &e, qint64 seq
         c.id = given.isEmpty() ? QStringLiteral("chain-") + QString::number(seq) : given;
         copyFields(c.fields, e, {"title", "source", "ref", "executionMode", "totalSteps"});
         c.fields.insert(QLatin1String("compiledAt"), e.value(kTimestamp));
+        c.fields.insert(QLatin1String("sessionId"), e.value(QLatin1String("sessionId")));
         const QJsonArray steps = e.value(QLatin1String("steps")).toArray();
         for (qsizetype i = 0; i < steps.size(); ++i) {
             ChainStep s;
@@ -89,12 +99,8 @@ void ChainFold::applyChain(const QString &type, const QJsonObject &e, qint64 seq
         return;
     }
     Chain *c = given.isEmpty() ? chain(m_current) : chain(given);
-    if (!c) {
-        Chain fresh;
-        fresh.id = given.isEmpty() ? QStringLiteral("chain-") + QString::number(seq) : given;
-        m_chains.append(fresh);
-        c = &m_chains.last();
-    }
+    if (!c)
+        c = &added(given.isEmpty() ? QStringLiteral("chain-") + QString::number(seq) : given, e);
     m_current = c->id;
     copyFields(c->fields, e, {"title"});
     if (type == QLatin1String("chain:started")) {
@@ -121,7 +127,7 @@ void ChainFold::applyStep(const QString &type, const QJsonObject &e, qint64 seq)
     const QJsonValue num = e.value(QLatin1String("stepNumber"));
     if (!num.isDouble())
         return;
-    Chain &c = currentOrNew(seq);
+    Chain &c = currentOrNew(e, seq);
     if (c.status == Status::Pending)
         c.status = Status::InProgress; // a step ran, whether or not chain:started came
     ChainStep *s = c.step(num.toInt());
@@ -166,7 +172,9 @@ void ChainFold::apply(const QJsonObject &event, qint64 seq)
         applyStep(type, event, seq);
     } else if (type == QLatin1String("error:occurred")
                && event.value(QLatin1String("severity")).toString() == QLatin1String("critical")) {
-        ++m_criticalErrors;
+        // The model's criticalErrors is a list of messages.
+        const QString error = event.value(QLatin1String("error")).toString();
+        m_criticalErrors.append(error.isEmpty() ? QStringLiteral("critical error") : error);
     }
 }
 
@@ -213,7 +221,7 @@ void ChainFold::decorateSession(QJsonObject &session) const
         session.insert(QLatin1String("currentChain"), current->toJson());
     session.insert(QLatin1String("totalStepsExecuted"), m_stepsExecuted);
     session.insert(QLatin1String("totalChainsCompleted"), totalChainsCompleted());
-    session.insert(QLatin1String("criticalErrors"), m_criticalErrors);
+    session.insert(QLatin1String("criticalErrors"), QJsonArray::fromStringList(m_criticalErrors));
 }
 
 void FoldState::extend(const QList<StoredEvent> &events, qsizetype from)

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -29,21 +30,22 @@ public:
     const Chain *currentChain() const;
     int totalStepsExecuted() const { return m_stepsExecuted; }
     int totalChainsCompleted() const;
-    int criticalErrors() const { return m_criticalErrors; }
+    const QStringList &criticalErrors() const { return m_criticalErrors; }
 
     // Adds chains, currentChain (an object) and the derived counters to a session object.
     void decorateSession(QJsonObject &session) const;
 
 private:
     Chain *chain(const QString &id);
-    Chain &currentOrNew(qint64 seq);
+    Chain &currentOrNew(const QJsonObject &e, qint64 seq);
+    Chain &added(const QString &id, const QJsonObject &e);
     void applyStep(const QString &type, const QJsonObject &e, qint64 seq);
     void applyChain(const QString &type, const QJsonObject &e, qint64 seq);
 
     QList<Chain> m_chains;
     QString m_current; // the chain step events apply to: the one a chain event last named
     int m_stepsExecuted = 0;
-    int m_criticalErrors = 0;
+    QStringList m_criticalErrors; // the messages of error:occurred with severity critical
 };
 
 // A fold kept between requests (the session listing folds every session it lists) and

@@ -54,6 +54,15 @@ void appendIfSet(QByteArray &out, const char *key, const QString &value)
     if (!value.isEmpty())
         appendMember(out, key, value);
 }
+
+// API.md v1.2: every chain and step is complete in the fields the dashboard's model
+// requires; what the events did not say (or said as null, or as the wrong type) gets a
+// default, so that a page reading step.waitsFor.length never meets undefined.
+void defaultTo(QJsonObject &o, QLatin1String key, QJsonValue::Type type, const QJsonValue &def)
+{
+    if (o.value(key).type() != type)
+        o.insert(key, def);
+}
 } // namespace
 
 std::optional<Status> statusFromString(QStringView s)
@@ -89,6 +98,10 @@ QJsonObject ChainStep::toJson() const
     QJsonObject o = fields;
     o.insert(QLatin1String("stepNumber"), stepNumber);
     o.insert(QLatin1String("status"), statusToString(status));
+    defaultTo(o, QLatin1String("action"), QJsonValue::String, QString());
+    defaultTo(o, QLatin1String("model"), QJsonValue::String, QString());
+    defaultTo(o, QLatin1String("inputs"), QJsonValue::Object, QJsonObject());
+    defaultTo(o, QLatin1String("waitsFor"), QJsonValue::Array, QJsonArray());
     return o;
 }
 
@@ -106,6 +119,13 @@ QJsonObject Chain::toJson() const
     QJsonObject o = fields;
     o.insert(QLatin1String("id"), id);
     o.insert(QLatin1String("status"), statusToString(status));
+    defaultTo(o, QLatin1String("sessionId"), QJsonValue::String, QString());
+    defaultTo(o, QLatin1String("title"), QJsonValue::String, QString());
+    defaultTo(o, QLatin1String("compiledAt"), QJsonValue::String, QString());
+    // The model's three sources; hooks send the raw text after "**Source:**", or null.
+    const QString source = o.value(QLatin1String("source")).toString();
+    if (source != QLatin1String("flow") && source != QLatin1String("composed") && source != QLatin1String("meta-task"))
+        o.insert(QLatin1String("source"), QStringLiteral("composed"));
     QJsonArray arr;
     for (const auto &s : steps)
         arr.append(s.toJson());
@@ -142,7 +162,7 @@ QJsonObject Session::toJson() const
 {
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
-    putIfSet(o, QLatin1String("cwd"), cwd); // absent for a session an event created without one
+    o.insert(QLatin1String("cwd"), cwd); // "" for a session an event created without one: the model requires it
     putIfSet(o, QLatin1String("hostname"), hostname);
     putIfSet(o, QLatin1String("platform"), platform);
     putIfSet(o, QLatin1String("user"), user);
@@ -166,7 +186,7 @@ QByteArray Session::toJsonBytes() const
     out.reserve(128 + 3 * (id.size() + cwd.size() + hostname.size() + platform.size() + user.size()));
     out += "{\"id\":";
     appendJsonString(out, id);
-    appendIfSet(out, "cwd", cwd);
+    appendMember(out, "cwd", cwd); // always, as toJson()
     appendIfSet(out, "hostname", hostname);
     appendIfSet(out, "platform", platform);
     appendIfSet(out, "user", user);
@@ -192,7 +212,7 @@ QJsonObject Session::toSummaryJson(int chainsCount) const
     QJsonObject o;
     o.insert(QLatin1String("id"), id);
     o.insert(QLatin1String("status"), statusToString(status));
-    putIfSet(o, QLatin1String("cwd"), cwd);
+    o.insert(QLatin1String("cwd"), cwd);
     putIfSet(o, QLatin1String("user"), user);
     putIfSet(o, QLatin1String("hostname"), hostname);
     putIfSet(o, QLatin1String("platform"), platform);
@@ -238,6 +258,8 @@ QJsonObject Command::toJson() const
     o.insert(QLatin1String("type"), commandTypeToString(type));
     o.insert(QLatin1String("payload"), payload);
     o.insert(QLatin1String("timestamp"), timestamp);
+    // API.md v1.2: the hooks of today act only on pending commands; a queued one is.
+    o.insert(QLatin1String("status"), QStringLiteral("pending"));
     return o;
 }
 

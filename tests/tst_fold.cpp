@@ -109,7 +109,7 @@ private Q_SLOTS:
         fold.decorateSession(session);
         QCOMPARE(session.value(QStringLiteral("totalStepsExecuted")).toInt(), 1);
         QCOMPARE(session.value(QStringLiteral("totalChainsCompleted")).toInt(), 1);
-        QCOMPARE(session.value(QStringLiteral("criticalErrors")).toInt(), 1);
+        QCOMPARE(session.value(QStringLiteral("criticalErrors")).toArray().size(), 1);
         // v1.1: an object (the dashboard reads currentChain.steps), never a bare id.
         const QJsonObject current = session.value(QStringLiteral("currentChain")).toObject();
         QCOMPARE(current.value(QStringLiteral("id")).toString(), QStringLiteral("c"));
@@ -249,19 +249,19 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("expected"); // Session::toJson()
         QTest::newRow("step, nothing else")
             << QByteArray(R"({"sessionId":"s1","type":"step:spawned","timestamp":"2026-11-25T10:00:00+01:00","stepNumber":1})")
-            << QByteArray(R"({"id":"s1","status":"in_progress","startedAt":"2026-11-25T09:00:00.000Z"})");
+            << QByteArray(R"({"id":"s1","cwd":"","status":"in_progress","startedAt":"2026-11-25T09:00:00.000Z"})");
         QTest::newRow("all fields")
             << QByteArray(R"({"sessionId":"s2","type":"file:created","timestamp":"2026-11-25T10:00:00Z","cwd":"/r","hostname":"h","platform":"darwin","user":"ann"})")
             << QByteArray(R"({"id":"s2","cwd":"/r","hostname":"h","platform":"darwin","user":"ann","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("userId when no user")
             << QByteArray(R"({"sessionId":"s3","type":"x","timestamp":"2026-11-25T10:00:00Z","userId":"u@x"})")
-            << QByteArray(R"({"id":"s3","user":"u@x","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(R"({"id":"s3","cwd":"","user":"u@x","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("non-string fields are absent")
             << QByteArray(R"({"sessionId":"s4","type":"x","timestamp":"2026-11-25T10:00:00Z","cwd":5,"hostname":null,"user":{"a":1},"userId":"fallback"})")
-            << QByteArray(R"({"id":"s4","user":"fallback","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(R"({"id":"s4","cwd":"","user":"fallback","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("invalid user left out")
             << QByteArray(R"({"sessionId":"s5","type":"x","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")
-            << QByteArray(R"({"id":"s5","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(R"({"id":"s5","cwd":"","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         // Not raw strings: moc's tokenizer trips on \" inside them.
         QTest::newRow("escaped strings")
             << QByteArray("{\"sessionId\":\"s6\",\"type\":\"x\",\"timestamp\":\"2026-11-25T10:00:00Z\","

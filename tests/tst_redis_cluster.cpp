@@ -433,7 +433,7 @@ private Q_SLOTS:
         QVERIFY(pttl > day - 60000 && pttl <= day);
         const QJsonObject record
             = QJsonDocument::fromJson(await(m_raw->command({"GET", kPrefix + "sessions:" + be})).str).object();
-        QCOMPARE(record, (QJsonObject{{"id"_L1, byEvent}, {"status"_L1, "in_progress"_L1},
+        QCOMPARE(record, (QJsonObject{{"id"_L1, byEvent}, {"cwd"_L1, ""_L1}, {"status"_L1, "in_progress"_L1},
                                       {"startedAt"_L1, "2026-11-25T21:04:17.123Z"_L1}}));
         QCOMPARE(await(m_raw->command({"ZSCORE", kPrefix + "session-index", be})).str.toLongLong(),
                  *parseIsoTimestamp(u"2026-11-25T21:04:17.123Z"_s));

@@ -241,7 +241,7 @@ void SessionView::setFoldCounters(const ChainFold &fold)
                             .arg(count(fold.chains().size(), tr("chain"), tr("chains")))
                             .arg(fold.totalChainsCompleted())
                             .arg(count(fold.totalStepsExecuted(), tr("step"), tr("steps")))
-                            .arg(count(fold.criticalErrors(), tr("critical error"), tr("critical errors"))));
+                            .arg(count(int(fold.criticalErrors().size()), tr("critical error"), tr("critical errors"))));
 }
 
 void SessionView::setLoading(bool loading)

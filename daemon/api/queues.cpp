@@ -64,7 +64,9 @@ void ackCommand(const ApiContext &ctx, Call &c)
         body = *parsed;
     }
     const QString id = c.params.at(0);
-    QJsonObject ack{{QStringLiteral("commandId"), id}, {QStringLiteral("timestamp"), nowIso()}};
+    QJsonObject ack{{QStringLiteral("commandId"), id},
+                    {QStringLiteral("timestamp"), nowIso()},
+                    {QStringLiteral("status"), QStringLiteral("acknowledged")}};
     for (const char *field : {"result", "error"}) {
         const QJsonValue v = body.value(QLatin1String(field));
         if (!v.isUndefined())

@@ -65,7 +65,7 @@ std::optional<SessionDetail> SessionDetail::fromJson(const QJsonObject &o)
                                           : current.toString();
     d.totalStepsExecuted = intOf(o, QLatin1String("totalStepsExecuted"));
     d.totalChainsCompleted = intOf(o, QLatin1String("totalChainsCompleted"));
-    d.criticalErrors = intOf(o, QLatin1String("criticalErrors"));
+    d.criticalErrors = int(o.value(QLatin1String("criticalErrors")).toArray().size());
     return d;
 }
 
