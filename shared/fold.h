@@ -62,13 +62,4 @@ struct FoldState
     void extend(const QList<StoredEvent> &events, qsizetype from = 0);
 };
 
-// The session an event creates when its session does not exist (API.md v1.1): in
-// progress since the event's timestamp, with the event's cwd, hostname, platform and
-// user (a user that is not a valid id is left out); a session:ended creates it ended.
-Session sessionFromEvent(const IncomingEvent &event);
-// session:started moves a pending session to in_progress and fills in the cwd, host,
-// platform and user an earlier event could not give it; session:ended marks it
-// completed; returns whether anything changed.
-bool applySessionEvent(Session &session, const IncomingEvent &event);
-
 } // namespace Afw

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "fold.h"
+#include "sessionrules.h"
 #include "timeutil.h"
 
 namespace Afw {

@@ -12,6 +12,7 @@
 #include "ids.h"
 #include "logging.h"
 #include "redisscripts.h"
+#include "sessionrules.h"
 #include "timeutil.h"
 
 namespace Afw {
@@ -569,8 +570,7 @@ void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<
     const StampedEvent head = stampPrefix(event);
     // Sent with every event: whether the session exists is known only inside the script.
     const Session created = sessionFromEvent(event);
-    const bool sessionEvent = event.type == QLatin1String("session:started")
-                              || event.type == QLatin1String("session:ended");
+    const bool sessionEvent = eventCanChangeSession(event.type);
     const QString &id = event.sessionId;
     eval(m_scripts.addEvent,
          {key("events", id), key("seq", id), key("sessions", id), m_prefix + "session-index"},
@@ -591,7 +591,7 @@ void RedisStorage::addOne(const IncomingEvent &event, std::function<void(Result<
                  return done(added);
              // session:started on a pending session, session:ended: the record follows the
              // event with a compare-and-set (second round trip); the session rules stay in
-             // shared/fold.cpp instead of being copied into Lua. The event is stored either way.
+             // shared/sessionrules.cpp instead of being copied into Lua. The event is stored either way.
              casSession(
                  event.sessionId, r.elements.at(2).str,
                  [event](Session &s) { return applySessionEvent(s, event); }, "addEvent",
