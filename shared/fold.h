@@ -20,7 +20,8 @@ class ChainFold
 public:
     void apply(const QJsonObject &event, qint64 seq);
     void applyAll(const QList<StoredEvent> &events);
-    // Stored chains (added through the storage API) win by id.
+    // Stored chains (the Node original's chains:<id> list, read by the Redis backend) win
+    // by id.
     void mergeStored(const QList<Chain> &stored);
 
     const QList<Chain> &chains() const { return m_chains; }

@@ -790,28 +790,6 @@ private Q_SLOTS:
                      .value(u"chainsCount"_s).toInt(),
                  2);
 
-        // Chains stored through the storage API win over folded ones by id.
-        Chain stored;
-        stored.id = u"c1"_s;
-        stored.status = Status::Skipped;
-        stored.fields.insert(u"title"_s, u"Stored"_s);
-        Chain extra;
-        extra.id = u"stored-only"_s;
-        QVERIFY(await(m_daemon->storage()->addChain(sid, stored)).ok());
-        QVERIFY(await(m_daemon->storage()->addChain(sid, extra)).ok());
-        const QJsonArray merged = get(u"/api/sessions/"_s + sid + u"/chains"_s).json().value(u"chains"_s).toArray();
-        QCOMPARE(ids(merged), (QStringList{u"c1"_s, u"chain-8"_s, u"stored-only"_s}));
-        QCOMPARE(merged.at(0).toObject().value(u"title"_s).toString(), u"Stored"_s);
-        QCOMPARE(merged.at(0).toObject().value(u"status"_s).toString(), u"skipped"_s);
-        QCOMPARE(merged.at(1).toObject(), chains.at(1).toObject());
-        QCOMPARE(get(u"/api/sessions/"_s + sid).json().value(u"chains"_s).toArray(), merged);
-        const qint64 chainsTtl = get(u"/api/sessions/"_s + sid + u"/ttl"_s).json().value(u"ttl"_s).toObject()
-                                     .value(u"chains"_s).toInteger();
-        QVERIFY2(chainsTtl <= 86400 && chainsTtl >= 86395, qPrintable(QString::number(chainsTtl)));
-        const int listed = get(u"/api/sessions"_s).json().value(u"sessions"_s).toArray().at(0).toObject()
-                               .value(u"chainsCount"_s).toInt();
-        QCOMPARE(listed, int(merged.size()));
-
         // A step with no compiled chain makes one on the fly.
         const QString bare = uid("bare");
         createSession(bare);
@@ -1515,20 +1493,11 @@ private Q_SLOTS:
         QCOMPARE(row.value(u"chainsCount"_s).toInt(), 0);
         QVERIFY(!row.contains(u"currentChain"_s));
 
-        // The listing follows new events: the step finishes, then a stored chain joins.
+        // The listing follows new events: the step finishes.
         QCOMPARE(postEvent(makeEvent(steps, u"step:failed"_s, t0(3000), {{u"stepNumber"_s, 2}, {u"error"_s, u"x"_s}})), 4);
         currentSteps = listed(steps).value(u"currentChain"_s).toObject().value(u"steps"_s).toArray();
         QCOMPARE(currentSteps.at(1).toObject().value(u"status"_s).toString(), u"failed"_s);
         QCOMPARE(currentSteps.at(1).toObject().value(u"error"_s).toString(), u"x"_s);
-        Chain stored;
-        stored.id = u"stored"_s;
-        stored.status = Status::InProgress;
-        QVERIFY(await(m_daemon->storage()->addChain(steps, stored)).ok());
-        row = listed(steps);
-        QCOMPARE(row.value(u"chainsCount"_s).toInt(), 2);
-        QCOMPARE(row.value(u"chainsCount"_s).toInt(), chainsOf(steps).value(u"count"_s).toInt());
-        QCOMPARE(row.value(u"currentChain"_s).toObject().value(u"id"_s).toString(), u"stored"_s);
-        QCOMPARE(row.value(u"currentChain"_s), get(u"/api/sessions/"_s + steps).json().value(u"currentChain"_s));
         // Re-posting an existing id answers the stored session, whole, as GET does.
         const HttpResult again = post(u"/api/sessions"_s, QJsonObject{{u"cwd"_s, u"/x"_s}, {u"id"_s, two}});
         QCOMPARE(again.status, 200);

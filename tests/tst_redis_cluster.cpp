@@ -355,11 +355,16 @@ private Q_SLOTS:
                       json({{"type"_L1, "pause"_L1}})).status, 201);
         QCOMPARE(http(m_nam, "POST", url(*m_a, u"/api/sessions/%1/input"_s.arg(id)),
                       json({{"input"_L1, "yes"_L1}})).status, 201);
+        // A chain as the Node original stores it when it shares the Redis: afwd writes
+        // none, but reads and deletes them.
         Chain chain;
         chain.id = uid("chain");
-        auto added = m_a->storage()->addChain(id, chain);
-        QVERIFY(QTest::qWaitFor([&] { return added.isFinished(); }, kWaitMs));
-        QVERIFY(added.result().ok());
+        const QByteArray chainJson = json(chain.toJson());
+        const QByteArray dayMs = QByteArray::number(qint64(24) * 3600 * 1000);
+        QVERIFY(!await(m_raw->transaction({{"RPUSH", kPrefix + "chains:" + id.toUtf8(), chainJson},
+                                           {"PEXPIRE", kPrefix + "chains:" + id.toUtf8(), dayMs},
+                                           {"SET", kPrefix + "chain:" + chain.id.toUtf8(), chainJson, "PX", dayMs}}))
+                     .isError());
 
         const QByteArray sid = id.toUtf8();
         struct Expect { QByteArray key; QByteArray type; qint64 maxTtlMs; };
@@ -400,6 +405,9 @@ private Q_SLOTS:
         QVERIFY(event.value("eventId"_L1).toString().startsWith("evt-"_L1));
 
         // The listing's chainsCount: one stored chain + one chain:compiled event.
+        const auto chains = http(m_nam, "GET", url(*m_b, u"/api/sessions/%1/chains"_s.arg(id)));
+        QCOMPARE(chains.json().value("chains"_L1).toArray().last().toObject().value("id"_L1).toString(),
+                 chain.id);
         const auto list = http(m_nam, "GET", url(*m_b, u"/api/sessions"_s));
         bool found = false;
         for (const QJsonValue &v : list.json().value("sessions"_L1).toArray()) {

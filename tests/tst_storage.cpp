@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "redisclient.h"
 #include "redisserver.h"
 #include "storage/memorystorage.h"
 #include "storage/redisstorage.h"
@@ -73,10 +74,32 @@ class TestStorage : public QObject
             qWarning("redis storage not available after 5 s: %s", qPrintable(s->unavailableReason()));
         return s;
     }
+    // Stores a chain as the Node original does when it shares the Redis (afwd writes none,
+    // but merges what it finds): pushed to chains:<id>, copied to chain:<chainId>, with the
+    // session TTL, under the keys of the storage made last. false with memory, which has no
+    // stored chains.
+    bool storeNodeChain(const QString &sessionId, const Chain &chain)
+    {
+        QFETCH_GLOBAL(QString, backend);
+        if (backend == QLatin1String("memory"))
+            return false;
+        const QByteArray prefix = QStringLiteral("afw-test-%1:").arg(m_prefixes).toUtf8();
+        const QByteArray json = QJsonDocument(chain.toJson()).toJson(QJsonDocument::Compact);
+        const QByteArray list = prefix + "chains:" + sessionId.toUtf8();
+        const QByteArray ttl = QByteArray::number(StorageLimits().sessionTtlMs);
+        const Redis::Reply r = Test::awaitReply(m_raw->transaction(
+            {{"RPUSH", list, json}, {"PEXPIRE", list, ttl},
+             {"SET", prefix + "chain:" + chain.id.toUtf8(), json, "PX", ttl}}));
+        if (r.isError())
+            qWarning("storing a chain failed: %s", qPrintable(r.errorMessage()));
+        return !r.isError();
+    }
+    Redis::Reply raw(const QList<QByteArray> &command) { return Test::awaitReply(m_raw->command(command)); }
     QString uid(const char *base) { return QLatin1String(base) + u'-' + QString::number(++m_counter); }
     int m_counter = 0;
     int m_prefixes = 0;
     std::unique_ptr<Test::RedisServer> m_redis;
+    std::unique_ptr<Redis::Client> m_raw; // the test's own connection: what others write
 
 private Q_SLOTS:
     void initTestCase_data()
@@ -92,6 +115,9 @@ private Q_SLOTS:
             return; // the redis row skips (or fails with AFW_REQUIRE_REDIS=1) in init()
         m_redis = std::make_unique<Test::RedisServer>();
         QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+        m_raw = std::make_unique<Redis::Client>(*Redis::RedisUrl::parse(m_redis->url()));
+        m_raw->start();
+        QVERIFY(QTest::qWaitFor([this] { return m_raw->isConnected(); }, 5000));
     }
 
     void init()
@@ -289,11 +315,11 @@ private Q_SLOTS:
         QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:compiled")))).ok());
         Chain c;
         c.id = uid("chain");
-        QVERIFY(await(s->addChain(id, c)).ok());
+        const int stored = storeNodeChain(id, c) ? 1 : 0; // Redis: the Node original's
         auto rows = await(s->listSessions({}));
         QVERIFY(rows.ok());
         QCOMPARE(rows.value.size(), 1);
-        QCOMPARE(rows.value.first().chainsCount, 3);
+        QCOMPARE(rows.value.first().chainsCount, 2 + stored);
 
         // Chains are counted by distinct id: a named chain compiled twice, started, and
         // replaced by a stored chain of the same id is one chain.
@@ -302,9 +328,9 @@ private Q_SLOTS:
             QVERIFY(await(s->addEvent(makeEvent(id, QLatin1String(type), nowMs(), {{QStringLiteral("chainId"), named}}))).ok());
         Chain same;
         same.id = named;
-        QVERIFY(await(s->addChain(id, same)).ok());
+        storeNodeChain(id, same);
         rows = await(s->listSessions({}));
-        QCOMPARE(rows.value.first().chainsCount, 4);
+        QCOMPARE(rows.value.first().chainsCount, 3 + stored);
 
         // A chain made on the fly by step events counts too (v1.1), as /chains lists it.
         const QString steps = uid("steps");
@@ -470,10 +496,11 @@ private Q_SLOTS:
     {
         auto s = make();
         const QString id = uid("s");
+        QList<Chain> stored; // by the Node original (Redis only)
         auto check = [&] {
             ChainFold expected;
             expected.applyAll(await(s->events(id, {})).value);
-            expected.mergeStored(await(s->storedChains(id)).value);
+            expected.mergeStored(stored);
             const auto got = await(s->chains(id));
             QVERIFY(got.ok());
             QJsonObject want, have;
@@ -498,9 +525,10 @@ private Q_SLOTS:
         check();
         if (QTest::currentTestFailed())
             return;
-        Chain stored;
-        stored.id = QStringLiteral("kept");
-        QVERIFY(await(s->addChain(id, stored)).ok());
+        Chain kept;
+        kept.id = QStringLiteral("kept");
+        if (storeNodeChain(id, kept))
+            stored.append(kept);
         QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:completed"), nowMs(), {{QStringLiteral("chainId"), QStringLiteral("c")}}))).ok());
         check();
         // Two calls in flight at once agree with each other.
@@ -552,20 +580,48 @@ private Q_SLOTS:
         QCOMPARE(await(s->takeInput(id, false)).value.size(), 0);
     }
 
-    void chainsStored()
+    // Chains the Node original stored in a shared Redis win over folded ones by id (a
+    // later one over an earlier one), count in the listing, and go with the session.
+    // Memory has no stored chains: the fold is all there is.
+    void nodeChainsWinById()
     {
         auto s = make();
         const QString id = uid("s");
-        QCOMPARE(await(s->addChain(id, Chain{})).error.code, StorageError::NotFound);
-        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
+        QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("chain:compiled"), nowMs(),
+                                            {{QStringLiteral("chainId"), QStringLiteral("c1")},
+                                             {QStringLiteral("title"), QStringLiteral("folded")}}))).ok());
         Chain c;
         c.id = QStringLiteral("c1");
-        QVERIFY(await(s->addChain(id, c)).ok());
+        c.status = Status::Skipped;
+        c.fields.insert(QStringLiteral("title"), QStringLiteral("stored"));
+        if (!storeNodeChain(id, c)) {
+            const auto folded = await(s->chains(id));
+            QCOMPARE(folded.value.chains().size(), 1);
+            QCOMPARE(folded.value.chains().first().fields.value(QStringLiteral("title")).toString(), QStringLiteral("folded"));
+            QCOMPARE(await(s->ttl(id)).value.chains, -2);
+            return;
+        }
+        Chain other;
+        other.id = QStringLiteral("node-only");
+        QVERIFY(storeNodeChain(id, other));
         c.status = Status::Completed;
-        QVERIFY(await(s->addChain(id, c)).ok()); // same id replaces
-        auto chains = await(s->storedChains(id));
-        QCOMPARE(chains.value.size(), 1);
-        QCOMPARE(chains.value.first().status, Status::Completed);
+        QVERIFY(storeNodeChain(id, c)); // the same id again: the later one wins
+        const auto got = await(s->chains(id));
+        QVERIFY(got.ok());
+        QCOMPARE(got.value.chains().size(), 2);
+        QCOMPARE(got.value.chains().at(0).id, QStringLiteral("c1"));
+        QCOMPARE(got.value.chains().at(0).status, Status::Completed);
+        QCOMPARE(got.value.chains().at(0).fields.value(QStringLiteral("title")).toString(), QStringLiteral("stored"));
+        QCOMPARE(got.value.chains().at(1).id, QStringLiteral("node-only"));
+        QCOMPARE(await(s->listSessions({})).value.first().chainsCount, 2);
+        QVERIFY(await(s->ttl(id)).value.chains > 0);
+
+        const QByteArray prefix = QStringLiteral("afw-test-%1:").arg(m_prefixes).toUtf8();
+        QVERIFY(await(s->deleteSession(id)).ok());
+        QCOMPARE(raw({"EXISTS", prefix + "chains:" + id.toUtf8()}).integer, 0);
+        QCOMPARE(raw({"EXISTS", prefix + "chain:c1"}).integer, 0);
+        QCOMPARE(raw({"EXISTS", prefix + "chain:node-only"}).integer, 0);
+        QVERIFY(await(s->chains(id)).value.chains().isEmpty());
     }
 
     void deleteRemovesEverything()

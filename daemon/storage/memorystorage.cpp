@@ -63,11 +63,10 @@ MemoryStorage::Entry *MemoryStorage::find(const QString &id)
     clearIfExpired(e.session, t);
     clearIfExpired(e.events, t);
     clearIfExpired(e.seq, t);
-    clearIfExpired(e.chains, t);
     clearIfExpired(e.commands, t);
     clearIfExpired(e.inputs, t);
     if (e.session.expiresAt < 0 && e.events.expiresAt < 0 && e.seq.expiresAt < 0
-        && e.chains.expiresAt < 0 && e.commands.expiresAt < 0 && e.inputs.expiresAt < 0) {
+        && e.commands.expiresAt < 0 && e.inputs.expiresAt < 0) {
         m_entries.erase(it);
         return nullptr;
     }
@@ -215,10 +214,7 @@ ChainFold MemoryStorage::foldOf(Entry &e)
         st = {};
         st.extend(list);
     }
-    ChainFold out = st.fold;
-    if (e.chains.expiresAt >= 0)
-        out.mergeStored(e.chains.value);
-    return out;
+    return st.fold;
 }
 
 QFuture<Result<AddedEvent>> MemoryStorage::addEvent(const IncomingEvent &event)
@@ -266,31 +262,6 @@ QFuture<Result<QList<StoredEvent>>> MemoryStorage::events(const QString &session
             out.resize(q.limit);
     }
     return ready(out);
-}
-
-QFuture<Result<bool>> MemoryStorage::addChain(const QString &sessionId, const Chain &chain)
-{
-    Entry *e = find(sessionId);
-    if (!e || e->session.expiresAt < 0)
-        return failed<bool>(StorageError::NotFound);
-    auto &chains = e->chains.value;
-    auto it = std::find_if(chains.begin(), chains.end(),
-                           [&chain](const Chain &c) { return c.id == chain.id; });
-    if (it != chains.end())
-        *it = chain;
-    else
-        chains.append(chain);
-    e->chains.expiresAt = now() + m_limits.sessionTtlMs;
-    Q_EMIT sessionChanged(sessionId);
-    return ready(true);
-}
-
-QFuture<Result<QList<Chain>>> MemoryStorage::storedChains(const QString &sessionId)
-{
-    Entry *e = find(sessionId);
-    if (!e || e->chains.expiresAt < 0)
-        return ready(QList<Chain>{});
-    return ready(e->chains.value);
 }
 
 QFuture<Result<ChainFold>> MemoryStorage::chains(const QString &sessionId)
@@ -360,8 +331,7 @@ QFuture<Result<TtlInfo>> MemoryStorage::ttl(const QString &sessionId)
     TtlInfo t;
     if (Entry *e = find(sessionId)) {
         t.session = ttlOf(e->session);
-        t.events = ttlOf(e->events);
-        t.chains = ttlOf(e->chains);
+        t.events = ttlOf(e->events); // chains stay absent: nothing stores any here
         t.commands = ttlOf(e->commands);
         t.input = ttlOf(e->inputs);
     }

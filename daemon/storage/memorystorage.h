@@ -11,7 +11,8 @@ namespace Afw {
 
 // In-process storage with the same TTL semantics as the Redis layout: every part
 // of a session expires on its own, expiry frees the memory (a sweep runs every
-// second), events are capped per session, oldest dropped.
+// second), events are capped per session, oldest dropped. It has no stored chains:
+// only the Node original writes them, and only into Redis; chains come from the fold.
 class MemoryStorage final : public Storage
 {
     Q_OBJECT
@@ -32,8 +33,6 @@ public:
     QFuture<Result<QList<StoredEvent>>> events(const QString &sessionId,
                                                 const EventQuery &query) override;
 
-    QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) override;
-    QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) override;
     QFuture<Result<ChainFold>> chains(const QString &sessionId) override;
 
     QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
@@ -58,7 +57,6 @@ private:
         Part<Session> session;
         Part<QList<StoredEvent>> events;
         Part<qint64> seq;
-        Part<QList<Chain>> chains;
         Part<QList<QByteArray>> commands;
         Part<QList<QByteArray>> inputs;
         FoldState fold; // the events folded so far (chains())

@@ -119,26 +119,6 @@ end
 return {0, redis.call('LRANGE', KEYS[1], 0, -1), chains}
 )LUA";
 
-// KEYS: session, chains, chain. ARGV: chain JSON, chain id, ttl ms.
-// Returns 0 when there is no session; a stored chain with the same id is replaced.
-inline constexpr char addChain[] = R"LUA(
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local list = redis.call('LRANGE', KEYS[2], 0, -1)
-local replaced = false
-for i, c in ipairs(list) do
-  local ok, o = pcall(cjson.decode, c)
-  if ok and type(o) == 'table' and o.id == ARGV[2] then
-    redis.call('LSET', KEYS[2], i - 1, ARGV[1])
-    replaced = true
-    break
-  end
-end
-if not replaced then redis.call('RPUSH', KEYS[2], ARGV[1]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
-return 1
-)LUA";
-
 // KEYS: session, queue, [command:<id>]. ARGV: item JSON, queue ttl ms, channel, message,
 // [sessionId, session ttl ms]. Returns 0 when there is no session.
 inline constexpr char enqueue[] = R"LUA(

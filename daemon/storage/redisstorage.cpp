@@ -137,8 +137,8 @@ RedisStorage::RedisStorage(const Redis::RedisUrl &url, const QString &prefix,
     };
     m_scripts = {script(RedisScripts::addEvent),      script(RedisScripts::createSession),
                  script(RedisScripts::casSession),    script(RedisScripts::deleteSession),
-                 script(RedisScripts::listPage),      script(RedisScripts::addChain),
-                 script(RedisScripts::enqueue),       script(RedisScripts::drain),
+                 script(RedisScripts::listPage),      script(RedisScripts::enqueue),
+                 script(RedisScripts::drain),
                  script(RedisScripts::ack),           script(RedisScripts::ttl),
                  script(RedisScripts::eventsAfter),   script(RedisScripts::foldDelta)};
 
@@ -219,7 +219,7 @@ void RedisStorage::onConnected()
     // Loaded before any EVALSHA of this connection (replies and commands are FIFO), so
     // NOSCRIPT only follows a SCRIPT FLUSH; eval() handles that too.
     for (const Script *s : {&m_scripts.addEvent, &m_scripts.createSession, &m_scripts.casSession,
-                            &m_scripts.deleteSession, &m_scripts.listPage, &m_scripts.addChain,
+                            &m_scripts.deleteSession, &m_scripts.listPage,
                             &m_scripts.enqueue, &m_scripts.drain, &m_scripts.ack, &m_scripts.ttl,
                             &m_scripts.eventsAfter, &m_scripts.foldDelta}) {
         call({QByteArrayLiteral("SCRIPT"), QByteArrayLiteral("LOAD"), QByteArray(s->body)},
@@ -548,6 +548,8 @@ void RedisStorage::foldChains(const QString &sessionId, std::function<void(Resul
              if (!m_folds.contains(sessionId) && m_folds.size() >= kMaxFolds)
                  m_folds.erase(m_folds.begin()); // any one: a dropped fold is only folded anew
              m_folds.insert(sessionId, st);
+             // Stored chains come from the Node original sharing this Redis (afwd writes
+             // none): they win by id.
              ChainFold out = st->fold;
              QList<Chain> stored;
              for (const Reply &c : r.elements.at(2).elements) {
@@ -701,45 +703,6 @@ QFuture<Result<QList<StoredEvent>>> RedisStorage::events(const QString &sessionI
 }
 
 // ---------------------------------------------------------------- chains
-
-QFuture<Result<bool>> RedisStorage::addChain(const QString &sessionId, const Chain &chain)
-{
-    if (!m_available)
-        return unavailable<bool>();
-    Promise<bool> p;
-    eval(m_scripts.addChain, {key("sessions", sessionId), key("chains", sessionId), key("chain", chain.id)},
-         {compact(chain.toJson()), chain.id.toUtf8(), num(m_limits.sessionTtlMs)},
-         [this, p, sessionId](const Reply &r) {
-             if (const StorageError e = errorOf(r, "addChain"); e.code != StorageError::None)
-                 return p.fail(e);
-             if (r.integer == 0)
-                 return p.fail({StorageError::NotFound, {}});
-             Q_EMIT sessionChanged(sessionId);
-             p.ok(true);
-         });
-    return p.future();
-}
-
-QFuture<Result<QList<Chain>>> RedisStorage::storedChains(const QString &sessionId)
-{
-    if (!m_available)
-        return unavailable<QList<Chain>>();
-    Promise<QList<Chain>> p;
-    call({QByteArrayLiteral("LRANGE"), key("chains", sessionId), "0", "-1"},
-         [this, p, sessionId](const Reply &r) {
-             if (const StorageError e = errorOf(r, "storedChains"); e.code != StorageError::None)
-                 return p.fail(e);
-             QList<Chain> out;
-             for (const Reply &e : r.elements) {
-                 if (auto c = Chain::fromJson(QJsonDocument::fromJson(e.str).object()))
-                     out.append(std::move(*c));
-                 else
-                     qCWarning(lcStorage) << "skipping corrupt chain in" << key("chains", sessionId);
-             }
-             p.ok(std::move(out));
-         });
-    return p.future();
-}
 
 // ---------------------------------------------------------------- queues
 

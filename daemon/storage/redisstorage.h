@@ -26,6 +26,8 @@ namespace Afw {
  *
  * chains() keeps the last folds (at most kMaxFolds) in this instance and extends them with
  * the newer events only (the foldDelta script checks the fold still matches what is stored).
+ * Stored chains (`chains:<id>`) are written only by the Node original; they are merged into
+ * the fold, and deleteSession removes them.
  * Pub/sub: `<prefix>events` carries `{"sessionId","event","timestamp"}`; `<prefix>commands`
  * carries `{"kind":"command"|"input"|"ack","sessionId",["commandId",]"payload"}`.
  *
@@ -65,8 +67,6 @@ public:
     QFuture<Result<QList<StoredEvent>>> events(const QString &sessionId,
                                                 const EventQuery &query) override;
 
-    QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) override;
-    QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) override;
     QFuture<Result<ChainFold>> chains(const QString &sessionId) override;
 
     QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
@@ -89,7 +89,7 @@ private:
     };
     struct Scripts
     {
-        Script addEvent, createSession, casSession, deleteSession, listPage, addChain, enqueue,
+        Script addEvent, createSession, casSession, deleteSession, listPage, enqueue,
             drain, ack, ttl, eventsAfter, foldDelta;
     };
     static constexpr qsizetype kMaxFolds = 2048;

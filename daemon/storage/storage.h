@@ -129,10 +129,8 @@ public:
     virtual QFuture<Result<QList<StoredEvent>>> events(const QString &sessionId,
                                                         const EventQuery &query) = 0;
 
-    virtual QFuture<Result<bool>> addChain(const QString &sessionId, const Chain &chain) = 0;
-    virtual QFuture<Result<QList<Chain>>> storedChains(const QString &sessionId) = 0;
     // The session's chains (API.md "Chains and steps from events"): its stored events
-    // folded, stored chains merged in. The fold is kept between calls and extended with
+    // folded, stored chains merged in (on Redis, those the Node original wrote). The fold is kept between calls and extended with
     // newer events only, so listing sessions does not fold every event every time. An
     // unknown session has none.
     virtual QFuture<Result<ChainFold>> chains(const QString &sessionId) = 0;
