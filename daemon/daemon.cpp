@@ -7,7 +7,7 @@
 #include "http/httpserver.h"
 #include "logging.h"
 #include "storage/memorystorage.h"
-#include "storage/redisstorage.h"
+#include "storage/redis/redisstorage.h"
 #include "ws/wshub.h"
 
 namespace Afw {

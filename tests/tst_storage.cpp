@@ -9,7 +9,7 @@
 #include "redisclient.h"
 #include "redisserver.h"
 #include "storage/memorystorage.h"
-#include "storage/redisstorage.h"
+#include "storage/redis/redisstorage.h"
 #include "timeutil.h"
 
 using namespace Afw;

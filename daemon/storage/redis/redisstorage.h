@@ -2,27 +2,28 @@
 #pragma once
 
 #include <QHash>
-#include <QPromise>
 #include <QSet>
 
 #include <functional>
 #include <memory>
+#include <optional>
 
+#include "keys.h"
 #include "redisclient.h"
 #include "redissubscriber.h"
-#include "storage.h"
+#include "scripts.h"
+#include "storage/storage.h"
 
 namespace Afw {
 
 /**
- * The storage contract on Redis, in the key layout of shared/API.md ("Redis layout"),
- * so several daemons (and the Node original) can share one server.
+ * The storage contract on Redis, in the key layout of shared/API.md (keys.h), so several
+ * daemons (and the Node original) can share one server.
  *
- * Key beyond API.md: `<prefix>command:<commandId>` string with the session TTL, the command's
- * session id (acks name their session); deleteSession leaves these to expire, it cannot list
- * them cheaply. (Versions before API v1.1 also kept `<prefix>chainids:<id>` sets for the
- * listing's chainsCount; that now comes from the fold, the set is no longer written and
- * deleteSession still removes one an older version left.)
+ * Where things are: this class and redisstorage.cpp (connection, availability, commands and
+ * scripts, errors); sessions.cpp (records, listing, TTLs); events.cpp (the event write path,
+ * reads, the kept folds); queues.cpp (commands, input, acks); pubsub.cpp (what the two
+ * channels deliver); keys.h (every key name); scripts.cpp (the Lua).
  *
  * chains() keeps the last folds (at most kMaxFolds) in this instance and extends them with
  * the newer events only (the foldDelta script checks the fold still matches what is stored).
@@ -65,8 +66,7 @@ public:
     QFuture<Result<int>> addEvents(const QList<IncomingEvent> &events) override;
     // StoredEvent::timestampMs is filled only when the query filters on time.
     QFuture<Result<QList<StoredEvent>>> events(const QString &sessionId,
-                                                const EventQuery &query) override;
-
+                                               const EventQuery &query) override;
     QFuture<Result<ChainFold>> chains(const QString &sessionId) override;
 
     QFuture<Result<bool>> queueCommand(const QString &sessionId, const Command &c) override;
@@ -77,33 +77,26 @@ public:
 
     QFuture<Result<TtlInfo>> ttl(const QString &sessionId) override;
 
-    QByteArray key(const char *part, const QString &id) const;
-    QByteArray eventsChannel() const { return m_prefix + "events"; }
-    QByteArray commandsChannel() const { return m_prefix + "commands"; }
-
 private:
-    struct Script
-    {
-        const char *body = nullptr;
-        QByteArray sha; // EVALSHA first; EVAL when the server answers NOSCRIPT
-    };
-    struct Scripts
-    {
-        Script addEvent, createSession, casSession, deleteSession, listPage, enqueue,
-            drain, ack, ttl, eventsAfter, foldDelta;
-    };
     static constexpr qsizetype kMaxFolds = 2048;
+    // Compare-and-set attempts of a session edit before it gives up (concurrent writers).
+    static constexpr int kCasAttempts = 8;
     using Callback = std::function<void(const Redis::Reply &)>;
+    template <typename T> using Done = std::function<void(Result<T>)>;
     using SessionEdit = std::function<bool(Session &)>; // false: nothing to write
-    using SessionDone = std::function<void(Result<Session>)>;
+    enum class Queue { Commands, Input };
 
+    // What every public operation does first: while unavailable its future finishes at once
+    // with Unavailable; else `start` gets the promise the operation finishes (internal.h).
+    template <typename T, typename Start> QFuture<Result<T>> run(Start &&start);
     void call(const QList<QByteArray> &args, Callback cb);
-    void eval(const Script &script, const QList<QByteArray> &keys, const QList<QByteArray> &argv,
+    void eval(RedisScript script, const QList<QByteArray> &keys, const QList<QByteArray> &argv,
               Callback cb);
     // The StorageError of a reply (code None for a good reply); logs server errors.
     StorageError errorOf(const Redis::Reply &reply, const char *op) const;
-    template <typename T>
-    QFuture<Result<T>> unavailable() const;
+    // A stored session record, or nullopt (logged) when it does not parse.
+    std::optional<Session> decodeSession(const QByteArray &bytes, const QString &id) const;
+    QList<Chain> decodeChains(const QList<Redis::Reply> &list, const QString &sessionId) const;
 
     void updateAvailability();
     void onConnected();
@@ -111,24 +104,22 @@ private:
     void onCommandMessage(const QByteArray &payload);
 
     // Read-modify-write of a session record with compare-and-set, retried on conflicts.
-    void editSession(const QString &id, SessionEdit edit, const char *op, SessionDone done,
-                     int attemptsLeft);
-    void casSession(const QString &id, const QByteArray &current, SessionEdit edit,
-                    const char *op, SessionDone done, int attemptsLeft);
+    void editSession(const QString &id, SessionEdit edit, const char *op, Done<Session> done,
+                     int attemptsLeft = kCasAttempts);
+    void casSession(const QString &id, const QByteArray &current, SessionEdit edit, const char *op,
+                    Done<Session> done, int attemptsLeft = kCasAttempts);
     void listPage(const SessionFilter &filter, qint64 start,
-                  std::shared_ptr<QList<SessionRow>> rows,
-                  std::function<void(Result<QList<SessionRow>>)> done);
-    void addOne(const IncomingEvent &event, std::function<void(Result<AddedEvent>)> done);
-    void foldChains(const QString &sessionId, std::function<void(Result<ChainFold>)> done);
-    void foldRows(std::shared_ptr<QList<SessionRow>> rows,
-                  std::function<void(Result<QList<SessionRow>>)> done);
-    QFuture<Result<bool>> enqueue(const QString &sessionId, const char *part,
-                                  const QByteArray &json, const char *kind, const QString &commandId);
-    QFuture<Result<QList<QByteArray>>> take(const QString &sessionId, const char *part, bool peek);
+                  std::shared_ptr<QList<SessionRow>> rows, Done<QList<SessionRow>> done);
+    void addOne(const IncomingEvent &event, Done<AddedEvent> done);
+    void foldChains(const QString &sessionId, Done<ChainFold> done);
+    void foldRows(std::shared_ptr<QList<SessionRow>> rows, Done<QList<SessionRow>> done);
+    QFuture<Result<bool>> enqueue(const QString &sessionId, Queue queue, const QByteArray &json,
+                                  const QString &commandId);
+    QFuture<Result<QList<QByteArray>>> take(const QString &sessionId, Queue queue, bool peek);
+    QByteArray queueKey(Queue queue, const QString &sessionId) const;
 
-    QByteArray m_prefix;
+    RedisKeys m_keys;
     StorageLimits m_limits;
-    Scripts m_scripts;
     Redis::Client *m_client = nullptr;
     Redis::Subscriber *m_subscriber = nullptr;
     QSet<QByteArray> m_subscribed;

@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: MIT
-#pragma once
+#include "scripts.h"
 
-// Lua scripts of RedisStorage. Each runs atomically on the server, so every multi-key
-// write is one round trip and no other client sees it half done.
-//
+#include <QCryptographicHash>
+
+#include <iterator>
+
 // Scripts that take a key prefix (ARGV) build some key names themselves (deleteSession
 // removes chain:<chainId> keys it only learns from the chains list, the listing reads a
-// page of ids). That is fine on a standalone Redis or a replica set; Redis Cluster would
-// need hash tags, which the original key layout does not have.
+// page of ids); the prefixes come from RedisKeys. That is fine on a standalone Redis or a
+// replica set; Redis Cluster would need hash tags, which the original key layout does not
+// have.
 
-namespace Afw::RedisScripts {
+namespace Afw {
+
+namespace {
 
 // KEYS: events, seq, session, index
 // ARGV: event bytes without `,"seq":N}`, cap, ttl ms, channel, sessionId,
 //       the session JSON to create when there is none (an event for an unknown session
 //       creates it, API.md v1.1; SET NX: exactly one of concurrent posters creates it),
-//       its startedAt ms, "1" to return the session (session:* events), ISO now
+//       its startedAt ms, "1" to return the session (events that can change it), ISO now
 // Returns {seq, created (0/1), current session JSON or nil}.
-inline constexpr char addEvent[] = R"LUA(
+constexpr char addEvent[] = R"LUA(
 local seq = redis.call('INCR', KEYS[2])
 local ttl = ARGV[3]
 redis.call('PEXPIRE', KEYS[2], ttl)
@@ -41,7 +45,7 @@ return {seq, created, current}
 
 // KEYS: session, index. ARGV: session JSON, ttl ms, startedAt ms, id.
 // Returns nil when created, else the stored session (left unchanged).
-inline constexpr char createSession[] = R"LUA(
+constexpr char createSession[] = R"LUA(
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
   return false
@@ -52,7 +56,7 @@ return redis.call('GET', KEYS[1])
 // Compare-and-set of a session record (read-modify-write happens in C++, where the
 // session rules live). KEYS: session. ARGV: expected bytes, new bytes, ttl ms.
 // Returns 1 written, 0 changed meanwhile (retry), -1 gone.
-inline constexpr char casSession[] = R"LUA(
+constexpr char casSession[] = R"LUA(
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
 if cur ~= ARGV[1] then return 0 end
@@ -62,7 +66,7 @@ return 1
 
 // KEYS: session, events, seq, chains, commands, input, chainids, index
 // ARGV: id, chain key prefix ("<prefix>chain:"). Returns 0 when there is no session.
-inline constexpr char deleteSession[] = R"LUA(
+constexpr char deleteSession[] = R"LUA(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for _, c in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
   local ok, o = pcall(cjson.decode, c)
@@ -77,15 +81,15 @@ return 1
 )LUA";
 
 // One page of the session index, newest first, pruned of ids whose session expired.
-// KEYS: index. ARGV: prefix, start, count.
+// KEYS: index. ARGV: session key prefix ("<prefix>sessions:"), start, count.
 // Returns {removed, idsRead, id1, json1, id2, json2, ...}.
-inline constexpr char listPage[] = R"LUA(
+constexpr char listPage[] = R"LUA(
 local p = ARGV[1]
 local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[2], tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1)
 local out = {0, #ids}
 local removed = 0
 for _, id in ipairs(ids) do
-  local s = redis.call('GET', p .. 'sessions:' .. id)
+  local s = redis.call('GET', p .. id)
   if s then
     out[#out + 1] = id
     out[#out + 1] = s
@@ -104,7 +108,7 @@ return out
 // stored as it was folded (the fold goes on), else {0, every event, stored chains}
 // (folded anew: expired, deleted and re-created, more new events than the cap, or seqs
 // that are not consecutive, written by someone else).
-inline constexpr char foldDelta[] = R"LUA(
+constexpr char foldDelta[] = R"LUA(
 local chains = redis.call('LRANGE', KEYS[2], 0, -1)
 local n = redis.call('LLEN', KEYS[1])
 local after = tonumber(ARGV[1])
@@ -121,7 +125,7 @@ return {0, redis.call('LRANGE', KEYS[1], 0, -1), chains}
 
 // KEYS: session, queue, [command:<id>]. ARGV: item JSON, queue ttl ms, channel, message,
 // [sessionId, session ttl ms]. Returns 0 when there is no session.
-inline constexpr char enqueue[] = R"LUA(
+constexpr char enqueue[] = R"LUA(
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -132,14 +136,14 @@ return 1
 
 // KEYS: queue. Everything queued, removed in the same step: with concurrent pollers on
 // any number of instances each item is delivered exactly once.
-inline constexpr char drain[] = R"LUA(
+constexpr char drain[] = R"LUA(
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 if #items > 0 then redis.call('DEL', KEYS[1]) end
 return items
 )LUA";
 
 // KEYS: command:<id>. ARGV: channel, command id as a JSON string, ack JSON.
-inline constexpr char ack[] = R"LUA(
+constexpr char ack[] = R"LUA(
 local sid = redis.call('GET', KEYS[1]) or ''
 redis.call('PUBLISH', ARGV[1], '{"kind":"ack","sessionId":"' .. sid .. '","commandId":'
   .. ARGV[2] .. ',"payload":' .. ARGV[3] .. '}')
@@ -150,7 +154,7 @@ return 1
 // seqs are consecutive in the list (one INCR per push, oldest trimmed), so the index is
 // known from the first seq. When they are not (a foreign writer, a lost seq key) the
 // whole list comes back and the caller filters. KEYS: events. ARGV: after, limit.
-inline constexpr char eventsAfter[] = R"LUA(
+constexpr char eventsAfter[] = R"LUA(
 local n = redis.call('LLEN', KEYS[1])
 if n == 0 then return {} end
 local first = tonumber(string.match(redis.call('LINDEX', KEYS[1], 0), ',"seq":(%d+)}$'))
@@ -166,10 +170,57 @@ return redis.call('LRANGE', KEYS[1], start, stop)
 )LUA";
 
 // KEYS: session, events, chains, commands, input. PTTL of each.
-inline constexpr char ttl[] = R"LUA(
+constexpr char ttl[] = R"LUA(
 local out = {}
 for i = 1, 5 do out[i] = redis.call('PTTL', KEYS[i]) end
 return out
 )LUA";
 
-} // namespace Afw::RedisScripts
+struct Body
+{
+    RedisScript id;
+    const char *name;
+    const char *body;
+};
+
+constexpr Body kBodies[] = {
+    {RedisScript::AddEvent, "addEvent", addEvent},
+    {RedisScript::CreateSession, "createSession", createSession},
+    {RedisScript::CasSession, "casSession", casSession},
+    {RedisScript::DeleteSession, "deleteSession", deleteSession},
+    {RedisScript::ListPage, "listPage", listPage},
+    {RedisScript::FoldDelta, "foldDelta", foldDelta},
+    {RedisScript::Enqueue, "enqueue", enqueue},
+    {RedisScript::Drain, "drain", drain},
+    {RedisScript::Ack, "ack", ack},
+    {RedisScript::EventsAfter, "eventsAfter", eventsAfter},
+    {RedisScript::Ttl, "ttl", ttl},
+};
+
+constexpr bool inEnumOrder()
+{
+    for (std::size_t i = 0; i < std::size(kBodies); ++i) {
+        if (kBodies[i].id != RedisScript(i))
+            return false;
+    }
+    return std::size(kBodies) == std::size_t(RedisScript::Ttl) + 1;
+}
+static_assert(inEnumOrder(), "kBodies must list every RedisScript once, in enum order");
+
+} // namespace
+
+const QList<RedisScriptText> &redisScripts()
+{
+    static const QList<RedisScriptText> all = [] {
+        QList<RedisScriptText> out;
+        for (const Body &b : kBodies) {
+            out.append(
+                {b.id, b.name, b.body,
+                 QCryptographicHash::hash(QByteArray(b.body), QCryptographicHash::Sha1).toHex()});
+        }
+        return out;
+    }();
+    return all;
+}
+
+} // namespace Afw
