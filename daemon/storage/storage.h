@@ -130,9 +130,9 @@ public:
                                                         const EventQuery &query) = 0;
 
     // The session's chains (API.md "Chains and steps from events"): its stored events
-    // folded, stored chains merged in (on Redis, those the Node original wrote). The fold is kept between calls and extended with
-    // newer events only, so listing sessions does not fold every event every time. An
-    // unknown session has none.
+    // folded, stored chains merged in (on Redis, those the Node original wrote). The fold
+    // is kept between calls and extended with newer events only, so listing sessions does
+    // not fold every event every time. An unknown session has none.
     virtual QFuture<Result<ChainFold>> chains(const QString &sessionId) = 0;
 
     // Queues need the session to exist (NotFound otherwise). Drains are atomic.
@@ -145,12 +145,14 @@ public:
     virtual QFuture<Result<TtlInfo>> ttl(const QString &sessionId) = 0;
 
 Q_SIGNALS:
+    // WsHub fans out eventAdded, commandQueued and commandAcked. sessionChanged and
+    // inputQueued have no listener yet: they are what will push session updates and wake
+    // long polls.
     void eventAdded(const QString &sessionId, qint64 seq, const QByteArray &json);
     void sessionChanged(const QString &sessionId);
     void commandQueued(const QString &sessionId, const QByteArray &commandJson);
     void commandAcked(const QString &sessionId, const QByteArray &ackJson);
     void inputQueued(const QString &sessionId, const QByteArray &inputJson);
-    void availabilityChanged(bool available);
 };
 
 } // namespace Afw

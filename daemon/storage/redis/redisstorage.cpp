@@ -134,7 +134,6 @@ void RedisStorage::updateAvailability()
     } else {
         qCWarning(lcStorage).noquote() << "Redis storage unavailable:" << unavailableReason();
     }
-    Q_EMIT availabilityChanged(now);
 }
 
 void RedisStorage::onConnected()
