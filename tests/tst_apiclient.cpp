@@ -184,7 +184,7 @@ void tst_ApiClient::eventsAndChains()
     QCOMPARE(all.value[1].timestampMs, kT0 + 1000);
     QCOMPARE(all.value[1].json.value(u"title"_s).toString(), u"Build"_s);
 
-    EventQuery page;
+    EventsRequest page;
     page.afterSeq = 2;
     page.limit = 2;
     const auto paged =
@@ -193,7 +193,7 @@ void tst_ApiClient::eventsAndChains()
     QCOMPARE(paged.value.size(), 2);
     QCOMPARE(paged.value[0].seq, 3);
     QCOMPARE(paged.value[1].seq, 4);
-    EventQuery since;
+    EventsRequest since;
     since.sinceMs = kT0 + 5000;
     const auto late =
         await<QList<EventRecord>>([&](QObject *c, auto cb) { m_client.events(sid, since, c, cb); });

@@ -77,7 +77,7 @@ void SessionFeed::setSession(const QString &id)
 
 void SessionFeed::requestPage()
 {
-    EventQuery q;
+    EventsRequest q;
     q.afterSeq = m_lastSeq;
     q.limit = m_pageSize;
     const quint64 generation = m_generation;

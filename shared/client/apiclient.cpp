@@ -352,7 +352,7 @@ void ApiClient::postEvents(const QJsonArray &events, QObject *context, Callback<
               });
 }
 
-void ApiClient::events(const QString &sessionId, const EventQuery &query, QObject *context,
+void ApiClient::events(const QString &sessionId, const EventsRequest &query, QObject *context,
                        Callback<QList<EventRecord>> done)
 {
     QUrlQuery q;

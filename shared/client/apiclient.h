@@ -61,7 +61,7 @@ public:
 
     void postEvent(const QJsonObject &event, QObject *context, Callback<PostedEvent> done);
     void postEvents(const QJsonArray &events, QObject *context, Callback<int> done);
-    void events(const QString &sessionId, const EventQuery &query, QObject *context,
+    void events(const QString &sessionId, const EventsRequest &query, QObject *context,
                 Callback<QList<EventRecord>> done);
     void recentEvents(const QString &sessionId, int limit, int seconds, QObject *context,
                       Callback<QList<EventRecord>> done);

@@ -87,7 +87,9 @@ struct EventRecord
     static std::optional<EventRecord> fromJson(const QJsonObject &o);
 };
 
-struct EventQuery
+// The parameters of GET /api/events/:sessionId. (Not EventQuery: that is the daemon's
+// storage query, and both libraries link into the same test binaries.)
+struct EventsRequest
 {
     std::optional<qint64> afterSeq;
     std::optional<qint64> sinceMs;
