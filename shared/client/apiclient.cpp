@@ -112,7 +112,7 @@ void ApiClient::send(const QByteArray &verb, const QString &path, const QUrlQuer
     });
 }
 
-ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Parser &parse) const
+ApiError ApiClient::judge(const Answer &a, bool emptyOk, const Parser &parse) const
 {
     ApiError e;
     e.url = a.url;
@@ -129,6 +129,8 @@ ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Par
     const bool isJson = pe.error == QJsonParseError::NoError;
     const QString type = a.contentType.isEmpty() ? QStringLiteral("no content type")
                                                  : QString::fromLatin1(a.contentType);
+    // Any 2xx is done, whichever the route usually gives: re-posting a session id answers
+    // 200 where a new one gets 201.
     if (a.status / 100 == 2) {
         if (emptyOk && a.body.isEmpty())
             return {};
@@ -141,7 +143,6 @@ ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Par
             e.kind = ApiError::BadResponse;
             e.error = QStringLiteral("HTTP %1 without the fields API.md promises").arg(a.status);
         }
-        Q_UNUSED(okStatus); // 200 and 201 both mean done (re-posting a session id gives 200)
         return e;
     }
     if (!isJson || !doc.isObject() || !doc.object().value(QLatin1String("error")).isString()) {
@@ -168,13 +169,12 @@ ApiError ApiClient::judge(const Answer &a, int okStatus, bool emptyOk, const Par
 
 template <typename T, typename F>
 void ApiClient::call(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                     const QByteArray &body, int okStatus, QObject *context, Callback<T> done,
-                     F &&parse)
+                     const QByteArray &body, QObject *context, Callback<T> done, F &&parse)
 {
     send(verb, path, query, body, context,
-         [this, okStatus, done = std::move(done), parse = std::forward<F>(parse)](const Answer &a) {
+         [this, done = std::move(done), parse = std::forward<F>(parse)](const Answer &a) {
              ApiResult<T> r;
-             r.error = judge(a, okStatus, false, [&](const QJsonDocument &doc, ApiError *) {
+             r.error = judge(a, false, [&](const QJsonDocument &doc, ApiError *) {
                  std::optional<T> v = parse(doc);
                  if (v)
                      r.value = std::move(*v);
@@ -194,7 +194,7 @@ void ApiClient::call(const QByteArray &verb, const QString &path, const QUrlQuer
 
 void ApiClient::health(QObject *context, Callback<ServerInfo> done)
 {
-    call<ServerInfo>("GET", QStringLiteral("/health"), {}, {}, 200, context, std::move(done),
+    call<ServerInfo>("GET", QStringLiteral("/health"), {}, {}, context, std::move(done),
                      [](const QJsonDocument &d) { return ServerInfo::fromJson(d.object()); });
 }
 
@@ -231,7 +231,7 @@ void ApiClient::metrics(QObject *context, Callback<QByteArray> done)
         if (a.status == 200) {
             r.value = a.body;
         } else {
-            r.error = judge(a, 200, false, [](const QJsonDocument &, ApiError *) { return false; });
+            r.error = judge(a, false, [](const QJsonDocument &, ApiError *) { return false; });
             Q_EMIT requestFailed(r.error);
         }
         done(r);
@@ -252,7 +252,7 @@ void ApiClient::listSessions(const SessionQuery &query, QObject *context,
         q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
     if (query.offset > 0)
         q.addQueryItem(QStringLiteral("offset"), QString::number(query.offset));
-    call<QList<SessionSummary>>("GET", QStringLiteral("/api/sessions"), q, {}, 200, context,
+    call<QList<SessionSummary>>("GET", QStringLiteral("/api/sessions"), q, {}, context,
                                 std::move(done), [](const QJsonDocument &d) {
                                     return listOf<SessionSummary>(d, QLatin1String("sessions"),
                                                                   &SessionSummary::fromJson);
@@ -261,7 +261,7 @@ void ApiClient::listSessions(const SessionQuery &query, QObject *context,
 
 void ApiClient::getSession(const QString &id, QObject *context, Callback<SessionDetail> done)
 {
-    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, 200, context,
+    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, context,
                         std::move(done),
                         [](const QJsonDocument &d) { return SessionDetail::fromJson(d.object()); });
 }
@@ -277,7 +277,7 @@ void ApiClient::createSession(const NewSession &s, QObject *context, Callback<Se
     put("platform", s.platform);
     put("userId", s.userId);
     put("id", s.id);
-    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), 201, context,
+    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), context,
                   std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
@@ -292,7 +292,7 @@ void ApiClient::updateSession(const QString &id, const SessionPatch &patch, QObj
         o.insert(QStringLiteral("summary"), *patch.summary);
     if (patch.endReason)
         o.insert(QStringLiteral("endReason"), *patch.endReason);
-    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), 200, context,
+    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), context,
                   std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
@@ -302,7 +302,7 @@ void ApiClient::deleteSession(const QString &id, QObject *context, Callback<bool
     // 204 has no body: judged with emptyOk instead of a parser.
     send("DELETE", apiPath(u"/api/sessions/", id), {}, {}, context, [this, done](const Answer &a) {
         ApiResult<bool> r;
-        r.error = judge(a, 204, true, [](const QJsonDocument &, ApiError *) { return true; });
+        r.error = judge(a, true, [](const QJsonDocument &, ApiError *) { return true; });
         r.value = r.ok();
         if (r.ok())
             Q_EMIT requestSucceeded();
@@ -314,7 +314,7 @@ void ApiClient::deleteSession(const QString &id, QObject *context, Callback<bool
 
 void ApiClient::sessionChains(const QString &id, QObject *context, Callback<QList<Chain>> done)
 {
-    call<QList<Chain>>("GET", apiPath(u"/api/sessions/", id, u"/chains"), {}, {}, 200, context,
+    call<QList<Chain>>("GET", apiPath(u"/api/sessions/", id, u"/chains"), {}, {}, context,
                        std::move(done), [](const QJsonDocument &d) {
                            return listOf<Chain>(d, QLatin1String("chains"), &Chain::fromJson);
                        });
@@ -322,7 +322,7 @@ void ApiClient::sessionChains(const QString &id, QObject *context, Callback<QLis
 
 void ApiClient::sessionTtl(const QString &id, QObject *context, Callback<TtlReport> done)
 {
-    call<TtlReport>("GET", apiPath(u"/api/sessions/", id, u"/ttl"), {}, {}, 200, context,
+    call<TtlReport>("GET", apiPath(u"/api/sessions/", id, u"/ttl"), {}, {}, context,
                     std::move(done),
                     [](const QJsonDocument &d) { return TtlReport::fromJson(d.object()); });
 }
@@ -331,7 +331,7 @@ void ApiClient::sessionTtl(const QString &id, QObject *context, Callback<TtlRepo
 
 void ApiClient::postEvent(const QJsonObject &event, QObject *context, Callback<PostedEvent> done)
 {
-    call<PostedEvent>("POST", QStringLiteral("/api/events"), {}, compact(event), 201, context,
+    call<PostedEvent>("POST", QStringLiteral("/api/events"), {}, compact(event), context,
                       std::move(done), [](const QJsonDocument &d) -> std::optional<PostedEvent> {
                           const QJsonObject o = d.object();
                           if (!o.value(QLatin1String("seq")).isDouble())
@@ -345,7 +345,7 @@ void ApiClient::postEvent(const QJsonObject &event, QObject *context, Callback<P
 void ApiClient::postEvents(const QJsonArray &events, QObject *context, Callback<int> done)
 {
     call<int>("POST", QStringLiteral("/api/events/batch"), {},
-              QJsonDocument(events).toJson(QJsonDocument::Compact), 201, context, std::move(done),
+              QJsonDocument(events).toJson(QJsonDocument::Compact), context, std::move(done),
               [](const QJsonDocument &d) -> std::optional<int> {
                   const QJsonValue n = d.object().value(QLatin1String("count"));
                   return n.isDouble() ? std::optional<int>(n.toInt()) : std::nullopt;
@@ -363,7 +363,7 @@ void ApiClient::events(const QString &sessionId, const EventsRequest &query, QOb
                        QString::fromLatin1(QUrl::toPercentEncoding(isoFromMs(*query.sinceMs))));
     if (query.limit >= 0)
         q.addQueryItem(QStringLiteral("limit"), QString::number(query.limit));
-    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId), q, {}, 200, context,
+    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId), q, {}, context,
                              std::move(done), [](const QJsonDocument &d) {
                                  return listOf<EventRecord>(d, QLatin1String("events"),
                                                             &EventRecord::fromJson);
@@ -376,7 +376,7 @@ void ApiClient::recentEvents(const QString &sessionId, int limit, int seconds, Q
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
     q.addQueryItem(QStringLiteral("seconds"), QString::number(seconds));
-    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {}, 200,
+    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {},
                              context, std::move(done), [](const QJsonDocument &d) {
                                  return listOf<EventRecord>(d, QLatin1String("events"),
                                                             &EventRecord::fromJson);
@@ -391,22 +391,30 @@ void ApiClient::queueCommand(const QString &sessionId, CommandType type, const Q
     QJsonObject o{{QStringLiteral("type"), commandTypeToString(type)}};
     if (!payload.isUndefined() && !payload.isNull())
         o.insert(QStringLiteral("payload"), payload);
-    call<Command>("POST", apiPath(u"/api/sessions/", sessionId, u"/commands"), {}, compact(o), 201,
+    call<Command>("POST", apiPath(u"/api/sessions/", sessionId, u"/commands"), {}, compact(o),
                   context, std::move(done), [](const QJsonDocument &d) {
                       return commandFromJson(d.object().value(QLatin1String("command")).toObject());
                   });
 }
 
-void ApiClient::takeCommands(const QString &sessionId, bool peek, QObject *context,
-                             Callback<QList<Command>> done)
+template <typename T>
+void ApiClient::takeQueue(const QString &sessionId, QStringView queue, QLatin1String key,
+                          std::optional<T> (*one)(const QJsonObject &), bool peek,
+                          QObject *context, Callback<QList<T>> done)
 {
     QUrlQuery q;
     if (peek)
         q.addQueryItem(QStringLiteral("peek"), QStringLiteral("true"));
-    call<QList<Command>>("GET", apiPath(u"/api/sessions/", sessionId, u"/commands"), q, {}, 200,
-                         context, std::move(done), [](const QJsonDocument &d) {
-                             return listOf<Command>(d, QLatin1String("commands"), &commandFromJson);
-                         });
+    call<QList<T>>("GET", apiPath(u"/api/sessions/", sessionId, queue), q, {}, context,
+                   std::move(done),
+                   [key, one](const QJsonDocument &d) { return listOf<T>(d, key, one); });
+}
+
+void ApiClient::takeCommands(const QString &sessionId, bool peek, QObject *context,
+                             Callback<QList<Command>> done)
+{
+    takeQueue<Command>(sessionId, u"/commands", QLatin1String("commands"), &commandFromJson, peek,
+                       context, std::move(done));
 }
 
 void ApiClient::ackCommand(const QString &commandId, const QJsonValue &result,
@@ -417,7 +425,7 @@ void ApiClient::ackCommand(const QString &commandId, const QJsonValue &result,
         o.insert(QStringLiteral("result"), result);
     if (!error.isUndefined())
         o.insert(QStringLiteral("error"), error);
-    call<bool>("POST", apiPath(u"/api/commands/", commandId, u"/ack"), {}, compact(o), 200, context,
+    call<bool>("POST", apiPath(u"/api/commands/", commandId, u"/ack"), {}, compact(o), context,
                std::move(done), [](const QJsonDocument &d) -> std::optional<bool> {
                    return d.object().value(QLatin1String("acknowledged")).toBool();
                });
@@ -429,7 +437,7 @@ void ApiClient::queueInput(const QString &sessionId, const QString &input, const
     QJsonObject o{{QStringLiteral("input"), input}};
     if (!prompt.isEmpty())
         o.insert(QStringLiteral("prompt"), prompt);
-    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o), 201,
+    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o),
                 context, std::move(done), [](const QJsonDocument &d) {
                     return inputFromJson(d.object().value(QLatin1String("inputQueued")).toObject());
                 });
@@ -438,20 +446,15 @@ void ApiClient::queueInput(const QString &sessionId, const QString &input, const
 void ApiClient::takeInput(const QString &sessionId, bool peek, QObject *context,
                           Callback<QList<Input>> done)
 {
-    QUrlQuery q;
-    if (peek)
-        q.addQueryItem(QStringLiteral("peek"), QStringLiteral("true"));
-    call<QList<Input>>("GET", apiPath(u"/api/sessions/", sessionId, u"/input"), q, {}, 200, context,
-                       std::move(done), [](const QJsonDocument &d) {
-                           return listOf<Input>(d, QLatin1String("inputs"), &inputFromJson);
-                       });
+    takeQueue<Input>(sessionId, u"/input", QLatin1String("inputs"), &inputFromJson, peek, context,
+                     std::move(done));
 }
 
 // ------------------------------------------------------------------- users
 
 void ApiClient::users(QObject *context, Callback<QList<UserInfo>> done)
 {
-    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, 200, context,
+    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, context,
                           std::move(done), [](const QJsonDocument &d) {
                               return listOf<UserInfo>(d, QLatin1String("users"),
                                                       &UserInfo::fromJson);
@@ -460,7 +463,7 @@ void ApiClient::users(QObject *context, Callback<QList<UserInfo>> done)
 
 void ApiClient::userSessions(const QString &user, QObject *context, Callback<QList<Session>> done)
 {
-    call<QList<Session>>("GET", apiPath(u"/api/users/", user, u"/sessions"), {}, {}, 200, context,
+    call<QList<Session>>("GET", apiPath(u"/api/users/", user, u"/sessions"), {}, {}, context,
                          std::move(done), [](const QJsonDocument &d) {
                              return listOf<Session>(d, QLatin1String("sessions"),
                                                     &Session::fromJson);

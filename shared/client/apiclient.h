@@ -91,12 +91,17 @@ private:
     QUrl urlFor(const QString &path, const QUrlQuery &query = {}) const;
     void send(const QByteArray &verb, const QString &path, const QUrlQuery &query,
               const QByteArray &body, QObject *context, std::function<void(const Answer &)> done);
-    // Maps an answer to an ApiError (None when `okStatus` came with a JSON body that
-    // `parse` accepts). Every HTTP status -> error decision is in here.
-    ApiError judge(const Answer &a, int okStatus, bool emptyOk, const Parser &parse) const;
+    // Maps an answer to an ApiError (None when a 2xx came with a JSON body that `parse`
+    // accepts, or with none and `emptyOk`). Every HTTP status -> error decision is in here.
+    ApiError judge(const Answer &a, bool emptyOk, const Parser &parse) const;
     template <typename T, typename F>
     void call(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-              const QByteArray &body, int okStatus, QObject *context, Callback<T> done, F &&parse);
+              const QByteArray &body, QObject *context, Callback<T> done, F &&parse);
+    // GET /api/sessions/:id<queue> (commands, input): drained, or only read with `peek`.
+    template <typename T>
+    void takeQueue(const QString &sessionId, QStringView queue, QLatin1String key,
+                   std::optional<T> (*one)(const QJsonObject &), bool peek, QObject *context,
+                   Callback<QList<T>> done);
 
     QNetworkAccessManager *m_nam;
     QUrl m_base;
