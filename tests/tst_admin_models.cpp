@@ -158,6 +158,24 @@ void tst_AdminModels::sessionList()
     QVERIFY(!model.contains(u"sess-6b0e-i18n"_s));
     QCOMPARE(model.rowCount(), 8);
     QCOMPARE(resets.count(), 0);
+
+    // Live rows follow the daemon's own session rules (shared/sessionrules): a step event
+    // makes the row (a user that is not an id left out), then session:started fills in
+    // where and whose it is. The newest page is not re-read meanwhile, and the details
+    // were read before session:started came: only the event can tell.
+    store.setHeadRefreshInterval(3600 * 1000);
+    QVERIFY(Test::postAll(api, {makeEvent(u"live-2"_s, u"step:spawned"_s, nowMs(),
+                                          {{u"stepNumber"_s, 1}, {u"user"_s, u"not an id"_s}})}));
+    QTRY_VERIFY_WITH_TIMEOUT(model.contains(u"live-2"_s), kWaitMs);
+    QVERIFY(model.find(u"live-2"_s)->session.user.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(model.find(u"live-2"_s)->chainsCount, 1, kWaitMs); // details read
+    QVERIFY(model.find(u"live-2"_s)->session.cwd.isEmpty());
+    QVERIFY(Test::postAll(api, {makeEvent(u"live-2"_s, u"session:started"_s, nowMs(),
+                                          {{u"cwd"_s, u"/w/late"_s}, {u"user"_s, u"kim"_s}})}));
+    QTRY_COMPARE_WITH_TIMEOUT(model.find(u"live-2"_s)->session.cwd, u"/w/late"_s, 1500);
+    QCOMPARE(model.find(u"live-2"_s)->session.user, u"kim"_s);
+    QCOMPARE(model.find(u"live-2"_s)->session.status, Status::InProgress);
+    QCOMPARE(resets.count(), 0);
 }
 
 void tst_AdminModels::sessionFeed()

@@ -7,7 +7,7 @@
 #include "guilog.h"
 #include "ids.h"
 #include "sessionlistmodel.h"
-#include "timeutil.h"
+#include "sessionrules.h"
 
 namespace Afw {
 
@@ -16,11 +16,6 @@ constexpr int kMaxDetailsInFlight = 6;
 constexpr qint64 kTombstoneMs = 10000;
 constexpr int kHeadPage = 200;
 constexpr qint64 kMinRefreshGapMs = 2000;
-
-QString str(const QJsonObject &e, const char *key)
-{
-    return e.value(QLatin1String(key)).toString();
-}
 } // namespace
 
 SessionStore::SessionStore(Connection *connection, SessionListModel *model, QObject *parent)
@@ -145,45 +140,32 @@ void SessionStore::onEvent(const QString &sessionId, qint64, const QJsonObject &
             return;
         m_deleted.erase(it);
     }
-    const QString type = str(event, "type");
-    const qint64 ts =
-        parseIsoTimestamp(str(event, "timestamp")).value_or(QDateTime::currentMSecsSinceEpoch());
+    const QString type = event.value(QLatin1String("type")).toString();
     const SessionSummary *current = known(sessionId);
+    if (current && !eventCanChangeSession(type)) {
+        // A chain may have been added: the count comes from the daemon.
+        if (type == QLatin1String("chain:compiled") || type == QLatin1String("chain:started"))
+            m_dirty.insert(sessionId);
+        return;
+    }
+    // What the event does to the row is what the daemon did to the record: the same rules
+    // (shared/sessionrules), on the event as the daemon validated it.
+    const std::optional<IncomingEvent> in = validateEvent(event, {});
+    if (!in || in->sessionId != sessionId)
+        return;
     if (!current) {
-        // Its first event: the row from what the event says (as the daemon creates
-        // sessions from events), the rest fetched shortly.
+        // Its first event: the row the daemon made from it, the rest fetched shortly.
         SessionSummary s;
-        s.session.id = sessionId;
-        s.session.status =
-            type == QLatin1String("session:ended") ? Status::Completed : Status::InProgress;
-        s.session.startedAtMs = ts;
-        s.session.cwd = str(event, "cwd");
-        s.session.hostname = str(event, "hostname");
-        s.session.platform = str(event, "platform");
-        s.session.user = event.value(QLatin1String("user")).isString() ? str(event, "user")
-                                                                       : str(event, "userId");
+        s.session = sessionFromEvent(*in);
         m_pending.insert(sessionId, s);
         if (m_loading)
             m_addedLive.insert(sessionId);
         m_dirty.insert(sessionId);
-    } else if (type == QLatin1String("session:started") &&
-               current->session.status == Status::Pending) {
-        SessionSummary s = *current;
-        s.session.status = Status::InProgress;
-        m_pending.insert(sessionId, s);
-    } else if (type == QLatin1String("session:ended")) {
-        SessionSummary s = *current;
-        s.session.setStatus(Status::Completed, ts);
-        if (!str(event, "summary").isEmpty())
-            s.session.summary = str(event, "summary");
-        if (!str(event, "endReason").isEmpty())
-            s.session.endReason = str(event, "endReason");
-        m_pending.insert(sessionId, s);
-    } else if (type == QLatin1String("chain:compiled") || type == QLatin1String("chain:started")) {
-        m_dirty.insert(sessionId); // a chain may have been added: the count comes from the daemon
-        return;
     } else {
-        return;
+        SessionSummary s = *current;
+        if (!applySessionEvent(s.session, *in))
+            return;
+        m_pending.insert(sessionId, s);
     }
     if (!m_flushTimer.isActive())
         m_flushTimer.start();

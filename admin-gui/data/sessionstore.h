@@ -19,10 +19,10 @@ struct ApiError;
 /**
  * Keeps SessionListModel in step with the daemon: a paged listing (1,000 sessions per
  * request, one model insert per page) on connect and F5; live changes from the event
- * socket (a session's first event adds its row, session:started/ended change its
- * status), applied in batches; details of new or changed sessions fetched a few at a
- * time; the newest page re-read now and then for what events do not tell (PUT, a
- * session created without events).
+ * socket (a session's first event adds its row, session:started/ended change it, by the
+ * daemon's own rules: shared/sessionrules), applied in batches; details of new or changed
+ * sessions fetched a few at a time; the newest page re-read now and then for what events
+ * do not tell (PUT, a session created without events).
  */
 class SessionStore : public QObject
 {
