@@ -270,14 +270,33 @@ QFuture<Result<ChainFold>> MemoryStorage::chains(const QString &sessionId)
     return ready(e ? foldOf(*e) : ChainFold{});
 }
 
-QFuture<Result<bool>> MemoryStorage::queueCommand(const QString &sessionId, const Command &c)
+bool MemoryStorage::enqueue(const QString &sessionId, Queue Entry::*queue, const QByteArray &json)
 {
     if (!hasSession(sessionId))
-        return failed<bool>(StorageError::NotFound);
-    Entry &e = m_entries[sessionId];
+        return false;
+    Queue &q = m_entries[sessionId].*queue;
+    q.value.append(json);
+    q.expiresAt = now() + m_limits.queueTtlMs;
+    return true;
+}
+
+QList<QByteArray> MemoryStorage::take(const QString &sessionId, Queue Entry::*queue, bool peek)
+{
+    Entry *e = find(sessionId);
+    if (!e || (e->*queue).expiresAt < 0)
+        return {};
+    Queue &q = e->*queue;
+    if (peek)
+        return q.value;
+    q.expiresAt = -1;
+    return std::exchange(q.value, {});
+}
+
+QFuture<Result<bool>> MemoryStorage::queueCommand(const QString &sessionId, const Command &c)
+{
     const QByteArray json = QJsonDocument(c.toJson()).toJson(QJsonDocument::Compact);
-    e.commands.value.append(json);
-    e.commands.expiresAt = now() + m_limits.queueTtlMs;
+    if (!enqueue(sessionId, &Entry::commands, json))
+        return failed<bool>(StorageError::NotFound);
     m_commandSessions.insert(c.id, sessionId);
     Q_EMIT commandQueued(sessionId, json);
     return ready(true);
@@ -285,14 +304,7 @@ QFuture<Result<bool>> MemoryStorage::queueCommand(const QString &sessionId, cons
 
 QFuture<Result<QList<QByteArray>>> MemoryStorage::takeCommands(const QString &sessionId, bool peek)
 {
-    Entry *e = find(sessionId);
-    if (!e || e->commands.expiresAt < 0)
-        return ready(QList<QByteArray>{});
-    if (peek)
-        return ready(e->commands.value);
-    QList<QByteArray> out = std::exchange(e->commands.value, {});
-    e->commands.expiresAt = -1;
-    return ready(out);
+    return ready(take(sessionId, &Entry::commands, peek));
 }
 
 QFuture<Result<bool>> MemoryStorage::ackCommand(const QString &commandId, const QJsonObject &ack)
@@ -304,26 +316,16 @@ QFuture<Result<bool>> MemoryStorage::ackCommand(const QString &commandId, const 
 
 QFuture<Result<bool>> MemoryStorage::queueInput(const QString &sessionId, const Input &input)
 {
-    if (!hasSession(sessionId))
-        return failed<bool>(StorageError::NotFound);
-    Entry &e = m_entries[sessionId];
     const QByteArray json = QJsonDocument(input.toJson()).toJson(QJsonDocument::Compact);
-    e.inputs.value.append(json);
-    e.inputs.expiresAt = now() + m_limits.queueTtlMs;
+    if (!enqueue(sessionId, &Entry::inputs, json))
+        return failed<bool>(StorageError::NotFound);
     Q_EMIT inputQueued(sessionId, json);
     return ready(true);
 }
 
 QFuture<Result<QList<QByteArray>>> MemoryStorage::takeInput(const QString &sessionId, bool peek)
 {
-    Entry *e = find(sessionId);
-    if (!e || e->inputs.expiresAt < 0)
-        return ready(QList<QByteArray>{});
-    if (peek)
-        return ready(e->inputs.value);
-    QList<QByteArray> out = std::exchange(e->inputs.value, {});
-    e->inputs.expiresAt = -1;
-    return ready(out);
+    return ready(take(sessionId, &Entry::inputs, peek));
 }
 
 QFuture<Result<TtlInfo>> MemoryStorage::ttl(const QString &sessionId)

@@ -52,13 +52,14 @@ private:
         T value{};
         qint64 expiresAt = -1; // monotonic ms; -1: absent
     };
+    using Queue = Part<QList<QByteArray>>;
     struct Entry
     {
         Part<Session> session;
         Part<QList<StoredEvent>> events;
         Part<qint64> seq;
-        Part<QList<QByteArray>> commands;
-        Part<QList<QByteArray>> inputs;
+        Queue commands;
+        Queue inputs;
         FoldState fold; // the events folded so far (chains())
     };
 
@@ -70,6 +71,8 @@ private:
     Entry *find(const QString &id); // expired parts cleared, nullptr when nothing is left
     bool hasSession(const QString &id);
     AddedEvent append(const IncomingEvent &e);
+    bool enqueue(const QString &sessionId, Queue Entry::*queue, const QByteArray &json);
+    QList<QByteArray> take(const QString &sessionId, Queue Entry::*queue, bool peek);
     ChainFold foldOf(Entry &e);
     void sweep();
 
