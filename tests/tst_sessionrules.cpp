@@ -28,7 +28,8 @@ class TestSessionRules : public QObject
 private Q_SLOTS:
     void sessionFromEvents()
     {
-        const QByteArray started = R"({"sessionId":"s","type":"session:started","timestamp":"2026-11-25T10:00:00Z","cwd":"/w","hostname":"h","platform":"linux","user":"bob"})";
+        const QByteArray started =
+            R"({"sessionId":"s","type":"session:started","timestamp":"2026-11-25T10:00:00Z","cwd":"/w","hostname":"h","platform":"linux","user":"bob"})";
         auto e = validateEvent(ev(started), started);
         QVERIFY(e);
         Session s = sessionFromEvent(*e);
@@ -38,8 +39,10 @@ private Q_SLOTS:
         QCOMPARE(s.platform, QStringLiteral("linux"));
         QCOMPARE(s.user, QStringLiteral("bob"));
         QCOMPARE(s.status, Status::InProgress);
-        QCOMPARE(s.toJson().value(QStringLiteral("startedAt")).toString(), QStringLiteral("2026-11-25T10:00:00.000Z"));
-        const QByteArray ended = R"({"sessionId":"s","type":"session:ended","timestamp":"2026-11-25T10:00:10Z","summary":"done","endReason":"user"})";
+        QCOMPARE(s.toJson().value(QStringLiteral("startedAt")).toString(),
+                 QStringLiteral("2026-11-25T10:00:00.000Z"));
+        const QByteArray ended =
+            R"({"sessionId":"s","type":"session:ended","timestamp":"2026-11-25T10:00:10Z","summary":"done","endReason":"user"})";
         auto end = validateEvent(ev(ended), ended);
         QVERIFY(end);
         QVERIFY(applySessionEvent(s, *end));
@@ -61,26 +64,38 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("event");
         QTest::addColumn<QByteArray>("expected"); // Session::toJson()
         QTest::newRow("step, nothing else")
-            << QByteArray(R"({"sessionId":"s1","type":"step:spawned","timestamp":"2026-11-25T10:00:00+01:00","stepNumber":1})")
-            << QByteArray(R"({"id":"s1","cwd":"","status":"in_progress","startedAt":"2026-11-25T09:00:00.000Z"})");
+            << QByteArray(
+                   R"({"sessionId":"s1","type":"step:spawned","timestamp":"2026-11-25T10:00:00+01:00","stepNumber":1})")
+            << QByteArray(
+                   R"({"id":"s1","cwd":"","status":"in_progress","startedAt":"2026-11-25T09:00:00.000Z"})");
         QTest::newRow("all fields")
-            << QByteArray(R"({"sessionId":"s2","type":"file:created","timestamp":"2026-11-25T10:00:00Z","cwd":"/r","hostname":"h","platform":"darwin","user":"ann"})")
-            << QByteArray(R"({"id":"s2","cwd":"/r","hostname":"h","platform":"darwin","user":"ann","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(
+                   R"({"sessionId":"s2","type":"file:created","timestamp":"2026-11-25T10:00:00Z","cwd":"/r","hostname":"h","platform":"darwin","user":"ann"})")
+            << QByteArray(
+                   R"({"id":"s2","cwd":"/r","hostname":"h","platform":"darwin","user":"ann","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("userId when no user")
-            << QByteArray(R"({"sessionId":"s3","type":"x","timestamp":"2026-11-25T10:00:00Z","userId":"u@x"})")
-            << QByteArray(R"({"id":"s3","cwd":"","user":"u@x","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(
+                   R"({"sessionId":"s3","type":"x","timestamp":"2026-11-25T10:00:00Z","userId":"u@x"})")
+            << QByteArray(
+                   R"({"id":"s3","cwd":"","user":"u@x","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("non-string fields are absent")
-            << QByteArray(R"({"sessionId":"s4","type":"x","timestamp":"2026-11-25T10:00:00Z","cwd":5,"hostname":null,"user":{"a":1},"userId":"fallback"})")
-            << QByteArray(R"({"id":"s4","cwd":"","user":"fallback","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(
+                   R"({"sessionId":"s4","type":"x","timestamp":"2026-11-25T10:00:00Z","cwd":5,"hostname":null,"user":{"a":1},"userId":"fallback"})")
+            << QByteArray(
+                   R"({"id":"s4","cwd":"","user":"fallback","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         QTest::newRow("invalid user left out")
-            << QByteArray(R"({"sessionId":"s5","type":"x","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")
-            << QByteArray(R"({"id":"s5","cwd":"","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
+            << QByteArray(
+                   R"({"sessionId":"s5","type":"x","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")
+            << QByteArray(
+                   R"({"id":"s5","cwd":"","status":"in_progress","startedAt":"2026-11-25T10:00:00.000Z"})");
         // Not raw strings: moc's tokenizer trips on \" inside them.
         QTest::newRow("escaped strings")
-            << QByteArray("{\"sessionId\":\"s6\",\"type\":\"x\",\"timestamp\":\"2026-11-25T10:00:00Z\","
-                          "\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\"}")
-            << QByteArray("{\"id\":\"s6\",\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\",\"status\":\"in_progress\","
-                          "\"startedAt\":\"2026-11-25T10:00:00.000Z\"}");
+            << QByteArray(
+                   "{\"sessionId\":\"s6\",\"type\":\"x\",\"timestamp\":\"2026-11-25T10:00:00Z\","
+                   "\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\"}")
+            << QByteArray(
+                   "{\"id\":\"s6\",\"cwd\":\"C:\\\\w \\u00e9\\\"q\\\"\",\"status\":\"in_progress\","
+                   "\"startedAt\":\"2026-11-25T10:00:00.000Z\"}");
     }
 
     void sessionFromAnyEvent()
@@ -107,7 +122,8 @@ private Q_SLOTS:
         s.id = QStringLiteral("s");
         s.cwd = QStringLiteral("/kept");
         s.status = Status::Pending;
-        const IncomingEvent started = incoming(R"({"sessionId":"s","type":"session:started","timestamp":"2026-11-25T10:00:00Z","cwd":"/other","hostname":"h","platform":"linux","user":"ann"})");
+        const IncomingEvent started = incoming(
+            R"({"sessionId":"s","type":"session:started","timestamp":"2026-11-25T10:00:00Z","cwd":"/other","hostname":"h","platform":"linux","user":"ann"})");
         QVERIFY(applySessionEvent(s, started));
         QCOMPARE(s.cwd, QStringLiteral("/kept"));
         QCOMPARE(s.hostname, QStringLiteral("h"));
@@ -121,7 +137,10 @@ private Q_SLOTS:
         Session bare;
         bare.id = QStringLiteral("b");
         bare.status = Status::InProgress;
-        QVERIFY(!applySessionEvent(bare, incoming(R"({"sessionId":"b","type":"session:started","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")));
+        QVERIFY(!applySessionEvent(
+            bare,
+            incoming(
+                R"({"sessionId":"b","type":"session:started","timestamp":"2026-11-25T10:00:00Z","user":"a b"})")));
         QVERIFY(bare.user.isEmpty());
     }
 
@@ -146,7 +165,8 @@ private Q_SLOTS:
         QCOMPARE(Afw::eventCanChangeSession(type), can);
         if (can)
             return;
-        QJsonObject o = ev(R"({"sessionId":"s","timestamp":"2026-11-25T10:00:00Z","cwd":"/w","hostname":"h","platform":"p","user":"u","summary":"x","endReason":"y"})");
+        QJsonObject o = ev(
+            R"({"sessionId":"s","timestamp":"2026-11-25T10:00:00Z","cwd":"/w","hostname":"h","platform":"p","user":"u","summary":"x","endReason":"y"})");
         o.insert(QStringLiteral("type"), type);
         const IncomingEvent e = incoming(QJsonDocument(o).toJson(QJsonDocument::Compact));
         Session s;
@@ -167,14 +187,20 @@ private Q_SLOTS:
         QTest::newRow("input only") << QJsonValue(QStringLiteral("yes")) << absent << true;
         QTest::newRow("empty input") << QJsonValue(QString()) << absent << true;
         QTest::newRow("null prompt") << QJsonValue(QStringLiteral("yes")) << null << true;
-        QTest::newRow("string prompt") << QJsonValue(QStringLiteral("yes")) << QJsonValue(QStringLiteral("Continue?")) << true;
+        QTest::newRow("string prompt")
+            << QJsonValue(QStringLiteral("yes")) << QJsonValue(QStringLiteral("Continue?")) << true;
         QTest::newRow("no input") << absent << absent << false;
         QTest::newRow("null input") << null << absent << false;
         QTest::newRow("number input") << QJsonValue(1) << absent << false;
-        QTest::newRow("object input") << QJsonValue(QJsonObject{{QStringLiteral("input"), QStringLiteral("x")}}) << absent << false;
-        QTest::newRow("number prompt") << QJsonValue(QStringLiteral("yes")) << QJsonValue(5) << false;
-        QTest::newRow("bool prompt") << QJsonValue(QStringLiteral("yes")) << QJsonValue(true) << false;
-        QTest::newRow("object prompt") << QJsonValue(QStringLiteral("yes")) << QJsonValue(QJsonObject{}) << false;
+        QTest::newRow("object input")
+            << QJsonValue(QJsonObject{{QStringLiteral("input"), QStringLiteral("x")}}) << absent
+            << false;
+        QTest::newRow("number prompt")
+            << QJsonValue(QStringLiteral("yes")) << QJsonValue(5) << false;
+        QTest::newRow("bool prompt")
+            << QJsonValue(QStringLiteral("yes")) << QJsonValue(true) << false;
+        QTest::newRow("object prompt")
+            << QJsonValue(QStringLiteral("yes")) << QJsonValue(QJsonObject{}) << false;
     }
 
     void validateInput()

@@ -261,8 +261,7 @@ void ApiClient::listSessions(const SessionQuery &query, QObject *context,
 
 void ApiClient::getSession(const QString &id, QObject *context, Callback<SessionDetail> done)
 {
-    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, context,
-                        std::move(done),
+    call<SessionDetail>("GET", apiPath(u"/api/sessions/", id), {}, {}, context, std::move(done),
                         [](const QJsonDocument &d) { return SessionDetail::fromJson(d.object()); });
 }
 
@@ -277,8 +276,7 @@ void ApiClient::createSession(const NewSession &s, QObject *context, Callback<Se
     put("platform", s.platform);
     put("userId", s.userId);
     put("id", s.id);
-    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), context,
-                  std::move(done),
+    call<Session>("POST", QStringLiteral("/api/sessions"), {}, compact(o), context, std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
 
@@ -292,8 +290,7 @@ void ApiClient::updateSession(const QString &id, const SessionPatch &patch, QObj
         o.insert(QStringLiteral("summary"), *patch.summary);
     if (patch.endReason)
         o.insert(QStringLiteral("endReason"), *patch.endReason);
-    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), context,
-                  std::move(done),
+    call<Session>("PUT", apiPath(u"/api/sessions/", id), {}, compact(o), context, std::move(done),
                   [](const QJsonDocument &d) { return Session::fromJson(d.object()); });
 }
 
@@ -376,8 +373,8 @@ void ApiClient::recentEvents(const QString &sessionId, int limit, int seconds, Q
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("limit"), QString::number(limit));
     q.addQueryItem(QStringLiteral("seconds"), QString::number(seconds));
-    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {},
-                             context, std::move(done), [](const QJsonDocument &d) {
+    call<QList<EventRecord>>("GET", apiPath(u"/api/events/", sessionId, u"/recent"), q, {}, context,
+                             std::move(done), [](const QJsonDocument &d) {
                                  return listOf<EventRecord>(d, QLatin1String("events"),
                                                             &EventRecord::fromJson);
                              });
@@ -399,8 +396,8 @@ void ApiClient::queueCommand(const QString &sessionId, CommandType type, const Q
 
 template <typename T>
 void ApiClient::takeQueue(const QString &sessionId, QStringView queue, QLatin1String key,
-                          std::optional<T> (*one)(const QJsonObject &), bool peek,
-                          QObject *context, Callback<QList<T>> done)
+                          std::optional<T> (*one)(const QJsonObject &), bool peek, QObject *context,
+                          Callback<QList<T>> done)
 {
     QUrlQuery q;
     if (peek)
@@ -437,8 +434,8 @@ void ApiClient::queueInput(const QString &sessionId, const QString &input, const
     QJsonObject o{{QStringLiteral("input"), input}};
     if (!prompt.isEmpty())
         o.insert(QStringLiteral("prompt"), prompt);
-    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o),
-                context, std::move(done), [](const QJsonDocument &d) {
+    call<Input>("POST", apiPath(u"/api/sessions/", sessionId, u"/input"), {}, compact(o), context,
+                std::move(done), [](const QJsonDocument &d) {
                     return inputFromJson(d.object().value(QLatin1String("inputQueued")).toObject());
                 });
 }
@@ -454,8 +451,8 @@ void ApiClient::takeInput(const QString &sessionId, bool peek, QObject *context,
 
 void ApiClient::users(QObject *context, Callback<QList<UserInfo>> done)
 {
-    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, context,
-                          std::move(done), [](const QJsonDocument &d) {
+    call<QList<UserInfo>>("GET", QStringLiteral("/api/users"), {}, {}, context, std::move(done),
+                          [](const QJsonDocument &d) {
                               return listOf<UserInfo>(d, QLatin1String("users"),
                                                       &UserInfo::fromJson);
                           });
