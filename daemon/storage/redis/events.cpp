@@ -30,8 +30,8 @@ void RedisStorage::addOne(const IncomingEvent &event, Done<AddedEvent> done)
          m_keys.eventsChannel(), id.toUtf8(), created.toJsonBytes(), num(created.startedAtMs),
          mayChange ? QByteArrayLiteral("1") : QByteArrayLiteral("0"), nowIso().toUtf8()},
         [this, event, eventId = head.eventId, done = std::move(done)](const Reply &r) {
-            if (const StorageError e = errorOf(r, "addEvent"); e.code != StorageError::None)
-                return done(failure<AddedEvent>(e));
+            if (failedWith(errorOf(r, "addEvent"), done))
+                return;
             if (r.elements.size() < 2)
                 return done(Result<AddedEvent>::fail(StorageError::BadData,
                                                      QStringLiteral("bad addEvent reply")));
@@ -151,8 +151,8 @@ void RedisStorage::foldChains(const QString &sessionId, Done<ChainFold> done)
                           : QByteArray();
     eval(RedisScript::FoldDelta, {m_keys.events(sessionId), m_keys.chains(sessionId)},
          {num(after), sha}, [this, sessionId, kept, done = std::move(done)](const Reply &r) {
-             if (const StorageError e = errorOf(r, "chains"); e.code != StorageError::None)
-                 return done(failure<ChainFold>(e));
+             if (failedWith(errorOf(r, "chains"), done))
+                 return;
              if (r.elements.size() != 3)
                  return done(Result<ChainFold>::fail(StorageError::BadData,
                                                      QStringLiteral("bad chains reply")));

@@ -64,6 +64,17 @@ template <typename T> Result<T> failure(const StorageError &e)
     return Result<T>::fail(e.code, e.message);
 }
 
+// The same for an operation that reports to a callback: true (and `done` called) when
+// `e` is an error.
+template <typename T>
+bool failedWith(const StorageError &e, const std::function<void(Result<T>)> &done)
+{
+    if (e.code == StorageError::None)
+        return false;
+    done(failure<T>(e));
+    return true;
+}
+
 // Results of operations sent at once (pipelined), counted down: the first error is kept,
 // and note() says when the last one came in.
 struct Countdown

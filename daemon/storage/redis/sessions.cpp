@@ -67,8 +67,8 @@ void RedisStorage::editSession(const QString &id, SessionEdit edit, const char *
 {
     call({QByteArrayLiteral("GET"), m_keys.session(id)},
          [=, this, edit = std::move(edit), done = std::move(done)](const Reply &r) {
-             if (const StorageError e = errorOf(r, op); e.code != StorageError::None)
-                 return done(failure<Session>(e));
+             if (failedWith(errorOf(r, op), done))
+                 return;
              if (r.isNil())
                  return done(Result<Session>::fail(StorageError::NotFound));
              casSession(id, r.str, edit, op, done, attemptsLeft);
@@ -86,8 +86,8 @@ void RedisStorage::casSession(const QString &id, const QByteArray &current, Sess
         return done(success(s));
     eval(RedisScript::CasSession, {m_keys.session(id)},
          {current, s.toJsonBytes(), num(m_limits.sessionTtlMs)}, [=, this](const Reply &r) {
-             if (const StorageError e = errorOf(r, op); e.code != StorageError::None)
-                 return done(failure<Session>(e));
+             if (failedWith(errorOf(r, op), done))
+                 return;
              if (r.integer == -1)
                  return done(Result<Session>::fail(StorageError::NotFound));
              if (r.integer == 0) { // another writer came first: read again
@@ -161,8 +161,8 @@ void RedisStorage::listPage(const SessionFilter &filter, qint64 start,
     const qint64 pageSize = filter.limit < 0 ? 500 : qBound(50, filter.limit * 2, 500);
     eval(RedisScript::ListPage, {m_keys.sessionIndex()},
          {m_keys.sessionPrefix(), num(start), num(pageSize)}, [=, this](const Reply &r) {
-             if (const StorageError e = errorOf(r, "listSessions"); e.code != StorageError::None)
-                 return done(failure<QList<SessionRow>>(e));
+             if (failedWith(errorOf(r, "listSessions"), done))
+                 return;
              const QList<Reply> &el = r.elements;
              if (el.size() < 2)
                  return done(Result<QList<SessionRow>>::fail(StorageError::BadData,
