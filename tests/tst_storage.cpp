@@ -542,42 +542,48 @@ private Q_SLOTS:
         check();
     }
 
-    void commandsDrainAtomically()
+    void queuesDrainAtomically_data()
     {
+        QTest::addColumn<bool>("commands");
+        QTest::newRow("commands") << true;
+        QTest::newRow("input") << false;
+    }
+
+    // Both queues alike: items kept in order and announced once each, a peek keeps them, a
+    // take drains them all in one step.
+    void queuesDrainAtomically()
+    {
+        QFETCH(bool, commands);
         auto s = make();
-        QSignalSpy queued(s.get(), &Storage::commandQueued);
+        QSignalSpy queued(s.get(), commands ? &Storage::commandQueued : &Storage::inputQueued);
         const QString id = uid("s");
         QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
         for (int i = 0; i < 3; ++i) {
-            Command c;
-            c.id = QStringLiteral("cmd-%1").arg(i);
-            c.type = CommandType::Pause;
-            c.timestamp = nowIso();
-            QVERIFY(await(s->queueCommand(id, c)).ok());
+            const QString item = QStringLiteral("item-%1").arg(i);
+            if (commands) {
+                Command c;
+                c.id = item;
+                c.type = CommandType::Pause;
+                c.timestamp = nowIso();
+                QVERIFY(await(s->queueCommand(id, c)).ok());
+            } else {
+                Input in;
+                in.input = item;
+                in.timestamp = nowIso();
+                QVERIFY(await(s->queueInput(id, in)).ok());
+            }
         }
+        auto take = [&](bool peek) {
+            return await(commands ? s->takeCommands(id, peek) : s->takeInput(id, peek)).value;
+        };
         QTRY_COMPARE(queued.size(), 3);
-        QCOMPARE(await(s->takeCommands(id, true)).value.size(), 3); // peek keeps
-        auto taken = await(s->takeCommands(id, false));
-        QCOMPARE(taken.value.size(), 3);
-        QCOMPARE(QJsonDocument::fromJson(taken.value.first()).object().value(QStringLiteral("id")).toString(),
-                 QStringLiteral("cmd-0"));
-        QCOMPARE(await(s->takeCommands(id, false)).value.size(), 0);
-    }
-
-    void inputDrains()
-    {
-        auto s = make();
-        const QString id = uid("s");
-        QVERIFY(await(s->createSession(session(id, nowMs()))).ok());
-        Input in;
-        in.input = QStringLiteral("yes");
-        in.timestamp = nowIso();
-        QVERIFY(await(s->queueInput(id, in)).ok());
-        auto taken = await(s->takeInput(id, false));
-        QCOMPARE(taken.value.size(), 1);
-        QCOMPARE(QJsonDocument::fromJson(taken.value.first()).object().value(QStringLiteral("input")).toString(),
-                 QStringLiteral("yes"));
-        QCOMPARE(await(s->takeInput(id, false)).value.size(), 0);
+        QCOMPARE(take(true).size(), 3); // peek keeps
+        const QList<QByteArray> taken = take(false);
+        QCOMPARE(taken.size(), 3);
+        const QJsonObject first = QJsonDocument::fromJson(taken.first()).object();
+        QCOMPARE(first.value(commands ? QStringLiteral("id") : QStringLiteral("input")).toString(),
+                 QStringLiteral("item-0"));
+        QCOMPARE(take(false).size(), 0);
     }
 
     // Chains the Node original stored in a shared Redis win over folded ones by id (a
