@@ -245,21 +245,8 @@ private Q_SLOTS:
         QCOMPARE(r.value.last().seq, 6);
     }
 
-    void eventsCapped()
-    {
-        StorageLimits limits;
-        limits.maxEventsPerSession = 5;
-        auto s = make(limits);
-        const QString id = uid("s");
-        for (int i = 0; i < 8; ++i)
-            QVERIFY(await(s->addEvent(makeEvent(id, QStringLiteral("x")))).ok());
-        auto all = await(s->events(id, {}));
-        QCOMPARE(all.value.size(), 5);
-        QCOMPARE(all.value.first().seq, 4);
-        QCOMPARE(all.value.last().seq, 8);
-    }
-
-    void afterSeqPagesACappedList()
+    // The cap drops the oldest events; `after` pages what is left.
+    void cappedListDropsOldestAndPages()
     {
         StorageLimits limits;
         limits.maxEventsPerSession = 5;
@@ -276,6 +263,7 @@ private Q_SLOTS:
                 out.append(e.seq);
             return out;
         };
+        QCOMPARE(seqs(std::nullopt, -1), (QList<qint64>{8, 9, 10, 11, 12}));
         QCOMPARE(seqs(0, -1), (QList<qint64>{8, 9, 10, 11, 12}));
         QCOMPARE(seqs(3, 2), (QList<qint64>{8, 9}));
         QCOMPARE(seqs(9, 2), (QList<qint64>{10, 11}));
