@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include "daemon.h"
+#include "testdaemon.h"
 #include "http.h"
 #include "wsclient.h"
 #include "redisclient.h"
@@ -95,6 +95,7 @@ class TestRedisCluster : public QObject
 {
     Q_OBJECT
 
+    Test::DaemonFixture m_fixture;
     std::unique_ptr<Test::RedisServer> m_redis;
     std::unique_ptr<Daemon> m_a, m_b;
     std::unique_ptr<Redis::Client> m_raw;
@@ -102,24 +103,13 @@ class TestRedisCluster : public QObject
     int m_counter = 0;
 
     QString uid(const char *base) { return QLatin1String(base) + u'-' + QString::number(++m_counter); }
-    QUrl url(const Daemon &d, const QString &path) const
-    {
-        return QUrl(u"http://127.0.0.1:%1%2"_s.arg(d.port()).arg(path));
-    }
+    static QUrl url(const Daemon &d, const QString &path) { return Test::DaemonFixture::url(d, path); }
     std::unique_ptr<Daemon> startDaemon()
     {
         Config c;
-        c.host = u"127.0.0.1"_s;
-        c.port = 0;
+        c.redisPrefix = QString::fromLatin1(kPrefix); // both instances on the same keys
         c.redisUrl = m_redis->url();
-        c.redisPrefix = QString::fromLatin1(kPrefix);
-        auto d = std::make_unique<Daemon>(c);
-        QString error;
-        if (!d->start(&error)) {
-            qWarning() << "daemon did not start:" << error;
-            return nullptr;
-        }
-        return d;
+        return m_fixture.start(c);
     }
     bool createSession(const Daemon &d, const QString &id)
     {

@@ -13,7 +13,7 @@
 
 #include <memory>
 
-#include "daemon.h"
+#include "testdaemon.h"
 #include "http.h"
 #include "wsclient.h"
 #include "redisclient.h"
@@ -98,28 +98,19 @@ class TestRedisOutage : public QObject
 {
     Q_OBJECT
 
+    Test::DaemonFixture m_fixture;
     QNetworkAccessManager m_nam;
     int m_counter = 0;
 
     QString uid(const char *base) { return QLatin1String(base) + u'-' + QString::number(++m_counter); }
-    static QUrl url(const Daemon &d, const QString &path)
-    {
-        return QUrl(u"http://127.0.0.1:%1%2"_s.arg(d.port()).arg(path));
-    }
-    static std::unique_ptr<Daemon> startDaemon(const QString &redisUrl)
+    static QUrl url(const Daemon &d, const QString &path) { return Test::DaemonFixture::url(d, path); }
+    // A daemon on a Redis that may be down on purpose: not waited for.
+    std::unique_ptr<Daemon> startDaemon(const QString &redisUrl)
     {
         Config c;
-        c.host = u"127.0.0.1"_s;
-        c.port = 0;
         c.redisUrl = redisUrl;
         c.redisPrefix = u"afw-test:"_s;
-        auto d = std::make_unique<Daemon>(c);
-        QString error;
-        if (!d->start(&error)) {
-            qWarning() << "daemon did not start:" << error;
-            return nullptr;
-        }
-        return d;
+        return m_fixture.start(c, {.redis = true, .waitForStorage = false});
     }
 
 private Q_SLOTS:

@@ -5,7 +5,9 @@
 
 namespace Afw::Test {
 
-DaemonFixture::DaemonFixture() : m_useRedis(qgetenv("AFW_TEST_BACKEND") == "redis") {}
+DaemonFixture::DaemonFixture() : m_useRedis(qgetenv("AFW_TEST_BACKEND") == "redis")
+{
+}
 
 DaemonFixture::~DaemonFixture() = default;
 
@@ -33,11 +35,11 @@ bool DaemonFixture::ensureRedis()
     return true;
 }
 
-std::unique_ptr<Daemon> DaemonFixture::start(Config config, bool forceRedis)
+std::unique_ptr<Daemon> DaemonFixture::start(Config config, Options options)
 {
     config.host = QStringLiteral("127.0.0.1");
     config.port = 0;
-    if (m_useRedis || forceRedis) {
+    if (config.redisUrl.isEmpty() && (m_useRedis || options.redis)) {
         if (!ensureRedis())
             return nullptr;
         config.redisUrl = m_redis->url();
@@ -51,7 +53,8 @@ std::unique_ptr<Daemon> DaemonFixture::start(Config config, bool forceRedis)
         return nullptr;
     }
     // The Redis backend connects asynchronously.
-    if (!QTest::qWaitFor([&d] { return d->storage()->isAvailable(); }, kWaitMs)) {
+    if (options.waitForStorage &&
+        !QTest::qWaitFor([&d] { return d->storage()->isAvailable(); }, kWaitMs)) {
         qWarning() << "storage not available within" << kWaitMs << "ms";
         return nullptr;
     }
@@ -62,8 +65,9 @@ std::unique_ptr<Daemon> DaemonFixture::twin(const Daemon &d, Config config)
 {
     if (d.config().redisUrl.isEmpty())
         return nullptr;
+    config.redisUrl = d.config().redisUrl;
     config.redisPrefix = d.config().redisPrefix;
-    return start(config, true);
+    return start(config);
 }
 
 QUrl DaemonFixture::url(const Daemon &d, const QString &pathAndQuery)

@@ -34,9 +34,18 @@ public:
     void init();
     RedisServer *redis() const { return m_redis.get(); }
 
-    // A started daemon whose storage is available, or nullptr (and a warning).
-    // forceRedis: a Redis daemon whatever AFW_TEST_BACKEND says (suites about Redis).
-    std::unique_ptr<Daemon> start(Config config = {}, bool forceRedis = false);
+    struct Options
+    {
+        bool redis = false;         // Redis whatever AFW_TEST_BACKEND says (suites about Redis)
+        bool waitForStorage = true; // false: a Redis that is down on purpose
+    };
+    // A started daemon whose storage is available, or nullptr (and a warning). A
+    // config.redisUrl of the caller's own is kept (and with it its prefix).
+    std::unique_ptr<Daemon> start(Config config, Options options);
+    std::unique_ptr<Daemon> start(Config config = {})
+    {
+        return start(std::move(config), Options());
+    }
     // Another daemon on d's data: the same Redis and prefix; nullptr on memory.
     std::unique_ptr<Daemon> twin(const Daemon &d, Config config = {});
 
@@ -44,8 +53,7 @@ public:
     static QUrl wsUrl(const Daemon &d, const QString &query = {});
 
     // A future waited for with the event loop running (Redis replies need it).
-    template <typename T>
-    static T await(const QFuture<T> &f)
+    template <typename T> static T await(const QFuture<T> &f)
     {
         if (!QTest::qWaitFor([&f] { return f.isFinished(); }, kWaitMs))
             qWarning() << "future did not finish within" << kWaitMs << "ms";
@@ -63,14 +71,14 @@ private:
 } // namespace Afw::Test
 
 /** initTestCase() of a suite that runs on both backends. */
-#define AFW_DAEMON_FIXTURE_INIT(fixture)                                                                \
-    do {                                                                                                \
-        const QByteArray backend_ = qgetenv("AFW_TEST_BACKEND");                                        \
-        QVERIFY2(backend_.isEmpty() || backend_ == "memory" || backend_ == "redis",                     \
-                 "AFW_TEST_BACKEND must be memory or redis");                                           \
-        if ((fixture).useRedis())                                                                       \
-            AFW_REQUIRE_REDIS_SERVER();                                                                 \
-        (fixture).init();                                                                               \
-        QVERIFY2(!(fixture).useRedis() || (fixture).redis(), "redis-server did not start");             \
-        qInfo() << "storage backend:" << (fixture).backend();                                           \
+#define AFW_DAEMON_FIXTURE_INIT(fixture)                                                           \
+    do {                                                                                           \
+        const QByteArray backend_ = qgetenv("AFW_TEST_BACKEND");                                   \
+        QVERIFY2(backend_.isEmpty() || backend_ == "memory" || backend_ == "redis",                \
+                 "AFW_TEST_BACKEND must be memory or redis");                                      \
+        if ((fixture).useRedis())                                                                  \
+            AFW_REQUIRE_REDIS_SERVER();                                                            \
+        (fixture).init();                                                                          \
+        QVERIFY2(!(fixture).useRedis() || (fixture).redis(), "redis-server did not start");        \
+        qInfo() << "storage backend:" << (fixture).backend();                                      \
     } while (false)
